@@ -1,0 +1,64 @@
+"""create_app(): the platform as one ASGI application."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from healthcard import __version__
+from healthcard.accounts import pages as accounts_pages
+from healthcard.accounts import routes as accounts_routes
+from healthcard.accounts.resolver import resolve_principal
+from healthcard.admin import pages as admin_pages
+from healthcard.admin import routes as admin_routes
+from healthcard.core import auth, handlers
+from healthcard.core.config import Settings, get_settings
+from healthcard.core.db import make_engine, make_session_factory
+from healthcard.core.http import RequestContextMiddleware
+from healthcard.divisions import pages as divisions_pages
+from healthcard.divisions import routes as divisions_routes
+from healthcard.fhir import routes as fhir_routes
+from healthcard.ops import routes as ops_routes
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+ROUTERS = (
+    ops_routes.router,
+    fhir_routes.router,
+    accounts_routes.router,
+    divisions_routes.router,
+    admin_routes.router,
+    accounts_pages.router,
+    divisions_pages.router,
+    admin_pages.router,
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application for ``settings`` (the environment's by default)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="healthcard",
+        version=__version__,
+        description="居民健康卡与区域健康信息平台 API: one identity, one card, one QR code.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    engine = make_engine(settings.database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    auth.set_resolver(resolve_principal)
+    handlers.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        default_locale=settings.default_locale,
+    )
+    return app

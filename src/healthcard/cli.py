@@ -1,0 +1,230 @@
+"""The ``healthcard`` command: serve, migrate, manage users and API clients, verify the audit trail."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+import healthcard.app  # noqa: F401 - imports every domain, so all permissions are registered
+from healthcard.accounts import service as accounts_service
+from healthcard.accounts.schemas import ClientIn, StaffIn
+from healthcard.core import audit, migrate
+from healthcard.core.config import get_settings
+from healthcard.core.db import make_engine, make_session_factory
+from healthcard.core.errors import AppError
+from healthcard.core.principal import system_principal
+from healthcard.demo import service as demo_service
+
+app = typer.Typer(help="居民健康卡平台 healthcard", no_args_is_help=True)
+db_app = typer.Typer(help="数据库：迁移与状态", no_args_is_help=True)
+users_app = typer.Typer(help="人员账户", no_args_is_help=True)
+clients_app = typer.Typer(help="接入系统（OAuth2 客户端）", no_args_is_help=True)
+demo_app = typer.Typer(help="演示数据", no_args_is_help=True)
+audit_app = typer.Typer(help="审计日志", no_args_is_help=True)
+for sub, name in (
+    (db_app, "db"), (users_app, "users"), (clients_app, "clients"), (demo_app, "demo"), (audit_app, "audit"),
+):
+    app.add_typer(sub, name=name)
+
+console = Console()
+err = Console(stderr=True)
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """One transaction against the configured database."""
+    engine = make_engine(get_settings().database_url)
+    factory = make_session_factory(engine)
+    try:
+        with factory() as session, session.begin():
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _operator() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _fail(message: str) -> None:
+    err.print(f"[red]错误：{message}[/red]")
+    raise typer.Exit(code=1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration and register new permissions."""
+    settings = get_settings()
+    migrate.upgrade(settings.database_url)
+    with transaction() as session:
+        new = accounts_service.sync_permissions(session)
+    console.print(f"数据库已迁移到最新版本（新增权限 {new} 项）：{_safe_url(settings.database_url)}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the migration revision of the database."""
+    with transaction() as session:
+        revision = migrate.current_revision(session.connection())
+    console.print(revision or "（未迁移）")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@users_app.command("create")
+def users_create(
+    username: str = typer.Option(..., help="登录名（小写字母开头）"),
+    name: str = typer.Option(..., help="姓名"),
+    institution: str = typer.Option(..., help="机构 id 或统一社会信用代码"),
+    role: list[str] = typer.Option(..., help="角色代码，可重复：system_admin, doctor ..."),
+    password: str = typer.Option(
+        ..., prompt=True, hide_input=True, confirmation_prompt=True, help="初始密码"
+    ),
+) -> None:
+    """Open a staff account (for the first administrator of a new installation)."""
+    with transaction() as session:
+        accounts_service.sync_permissions(session)
+        actor = system_principal(_operator())
+        found, _ = accounts_service.search_institutions(session, actor=actor, text=institution, limit=2)
+        match = [i for i in found if str(i.id) == institution or i.uscc == institution.upper()]
+        if institution.isdigit():
+            match = match or [accounts_service.get_institution(session, actor=actor, institution_id=int(institution))]
+        if not match:
+            _fail(f"找不到机构 {institution}")
+        try:
+            view = accounts_service.create_staff(
+                session,
+                actor=actor,
+                data=StaffIn(
+                    username=username, display_name=name, institution_id=match[0].id,
+                    roles=role, password=password,
+                ),
+            )
+        except AppError as error:
+            _fail(error.message + "".join(f" [{e.field}] {e.message}" for e in error.errors))
+            return
+        console.print(f"已创建账户 {view.user.username}（{', '.join(view.roles)}）")
+
+
+@clients_app.command("create")
+def clients_create(
+    name: str = typer.Option(..., help="系统名称"),
+    institution_id: int = typer.Option(..., help="所属机构 id"),
+    scope: list[str] = typer.Option(..., help="授予的权限，可重复"),
+) -> None:
+    """Register an institution system; prints its client id and secret once."""
+    with transaction() as session:
+        try:
+            issued = accounts_service.create_client(
+                session,
+                settings=get_settings(),
+                actor=system_principal(_operator()),
+                data=ClientIn(name=name, institution_id=institution_id, scopes=scope),
+            )
+        except AppError as error:
+            _fail(error.message)
+            return
+    console.print(f"client_id:     {issued.client.client_id}")
+    console.print(f"client_secret: {issued.secret}  （只显示这一次，请妥善保存）")
+
+
+@demo_app.command("load")
+def demo_load(quiet: bool = typer.Option(False, help="已加载时不输出提示")) -> None:
+    """Load the demo institutions, logins and hospital system (once)."""
+    settings = get_settings()
+    with transaction() as session:
+        if demo_service.is_loaded(session):
+            if not quiet:
+                console.print("演示数据已存在，跳过。")
+            return
+        credentials = demo_service.load(session, settings=settings)
+    console.print("[green]已加载演示数据。[/green]")
+    if credentials:
+        client_id, secret = credentials.split(":", 1)
+        console.print(f"演示接入系统（{demo_service.DEMO_CLIENT_NAME}）client_id={client_id} client_secret={secret}")
+
+
+@demo_app.command("logins")
+def demo_logins() -> None:
+    """Print the demo logins."""
+    table = Table(title=f"演示账户（密码均为 {demo_service.DEMO_PASSWORD}）")
+    for column in ("用户名", "姓名", "角色", "机构"):
+        table.add_column(column)
+    names = {i.key: i.name for i in demo_service.INSTITUTIONS}
+    for login in demo_service.LOGINS:
+        table.add_row(login.username, login.name, login.role, names[login.institution])
+    console.print(table)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the audit hash chain; exit 1 if any entry was edited, inserted or deleted."""
+    with transaction() as session:
+        total = session.execute(select(func.count()).select_from(audit.AuditEvent)).scalar_one()
+        with Progress(
+            TextColumn("校验审计链"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=err, transient=True,
+        ) as progress:
+            task = progress.add_task("verify", total=total)
+            result = audit.verify(session, progress=lambda n: progress.advance(task, n))
+        audit.record(
+            session, actor=system_principal(_operator()), action="audit.verify",
+            resource_type="AuditEvent", outcome="success" if result.ok else "failure",
+            detail={"checked": result.checked, "problems": result.problems[:20]},
+        )
+    if result.ok:
+        console.print(f"[green]审计链完整[/green]：{result.checked} 条，链头 #{result.head_id} {result.head_hash}")
+        return
+    err.print(f"[red]审计链已被破坏[/red]：共检查 {result.checked} 条，发现 {len(result.problems)} 处问题")
+    for problem in result.problems:
+        err.print(f"  - {problem}")
+    raise typer.Exit(code=1)
+
+
+@app.command("serve")
+def serve(
+    host: str = typer.Option(None, help="监听地址（默认 HEALTHCARD_HOST 或 127.0.0.1）"),
+    port: int = typer.Option(None, help="端口（默认 HEALTHCARD_PORT 或 8000）"),
+) -> None:
+    """Serve the platform (API, FHIR and web console)."""
+    import uvicorn
+
+    from healthcard.core import logging as hc_logging
+
+    settings = get_settings()
+    hc_logging.configure(level=settings.log_level, json_output=settings.log_json)
+    engine = make_engine(settings.database_url)
+    with engine.connect() as conn:
+        try:
+            conn.execute(text("SELECT 1 FROM alembic_version"))
+        except Exception:  # noqa: BLE001
+            _fail("数据库尚未迁移：请先运行 healthcard db upgrade")
+    engine.dispose()
+    host = host or settings.host
+    port = port or settings.port
+    console.print(f"居民健康卡平台：http://{host}:{port}/  （API 文档 /api/docs，按 Ctrl+C 停止）")
+    uvicorn.run("healthcard.app:create_app", factory=True, host=host, port=port, log_config=None)
+
+
+def main() -> None:
+    """Entry point of the ``healthcard`` command."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

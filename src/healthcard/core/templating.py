@@ -1,0 +1,80 @@
+"""Jinja2 templates with translations, shared by every domain's pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import HTMLResponse
+
+from healthcard.core.context import locale_var
+from healthcard.core.i18n import LOCALES, gettext_, ngettext_
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+DISPLAY_ZONE = ZoneInfo("Asia/Shanghai")
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+    autoescape=jinja2.select_autoescape(default=True),
+    extensions=["jinja2.ext.i18n", "jinja2.ext.do"],
+)
+_env.install_gettext_callables(gettext_, ngettext_, newstyle=True)  # type: ignore[attr-defined]
+templates = Jinja2Templates(env=_env)
+
+
+def _local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+    """Show an instant in China Standard Time, as staff read it."""
+    if value is None:
+        return ""
+    return value.astimezone(DISPLAY_ZONE).strftime(fmt)
+
+
+templates.env.filters["local_time"] = _local_time
+templates.env.globals["LOCALES"] = LOCALES
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """Render a template with the caller, the locale and the navigation in its context."""
+    values: dict[str, Any] = {
+        "principal": getattr(request.state, "principal", None),
+        "locale": locale_var.get(),
+        "nav": navigation_for(request),
+    }
+    values.update(context or {})
+    return templates.TemplateResponse(
+        request, name, values, status_code=status_code, headers=headers
+    )
+
+
+# Navigation entries by url: (order, section, label, permission). Domains add theirs at import
+# with add_nav(); the menu shows an entry only to principals holding its permission.
+_NAV: dict[str, tuple[int, str, str, str]] = {}
+
+
+def add_nav(section: str, label: str, url: str, permission: str, *, order: int = 100) -> None:
+    """Register a console menu entry shown to holders of ``permission`` (sorted by ``order``)."""
+    _NAV[url] = (order, section, label, permission)
+
+
+def navigation_for(request: Request) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The menu of the current principal, grouped by section, in registration order."""
+    principal = getattr(request.state, "principal", None)
+    if principal is None:
+        return []
+    sections: dict[str, list[tuple[str, str]]] = {}
+    for url, (_, section, label, permission) in sorted(_NAV.items(), key=lambda item: item[1][0]):
+        if principal.has(permission):
+            sections.setdefault(section, []).append((label, url))
+    return list(sections.items())

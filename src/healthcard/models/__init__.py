@@ -1,0 +1,32 @@
+"""Every table of the platform, so Alembic and tests see one complete metadata."""
+
+from healthcard.core.audit import AuditChainHead, AuditEvent
+from healthcard.core.db import Base
+from healthcard.models.api_client import AccessToken, ApiClient
+from healthcard.models.division import Division
+from healthcard.models.institution import Department, Institution
+from healthcard.models.staff import (
+    Permission,
+    Role,
+    RolePermission,
+    StaffSession,
+    StaffUser,
+    UserRole,
+)
+
+__all__ = [
+    "AccessToken",
+    "ApiClient",
+    "AuditChainHead",
+    "AuditEvent",
+    "Base",
+    "Department",
+    "Division",
+    "Institution",
+    "Permission",
+    "Role",
+    "RolePermission",
+    "StaffSession",
+    "StaffUser",
+    "UserRole",
+]

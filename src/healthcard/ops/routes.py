@@ -1,0 +1,40 @@
+"""Liveness, readiness and metrics for operators and their monitoring."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from healthcard.core.auth import Public
+from healthcard.core.session import DbSession
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz")
+def healthz(_: Public) -> dict[str, str]:
+    """The process is up (does not touch the database)."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(session: DbSession, _: Public) -> JSONResponse:
+    """The platform can serve: the database answers and is migrated."""
+    try:
+        revision = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except Exception as exc:  # noqa: BLE001 - any database failure means "not ready"
+        return JSONResponse(
+            {"status": "unavailable", "database": "unreachable", "error": type(exc).__name__},
+            status_code=503,
+        )
+    if revision is None:
+        return JSONResponse({"status": "unavailable", "database": "not migrated"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok", "revision": revision})
+
+
+@router.get("/metrics")
+def metrics(_: Public) -> Response:
+    """Prometheus metrics of this process (request counts, latencies)."""
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
