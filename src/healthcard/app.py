@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
 
 from healthcard import __version__
 from healthcard.accounts import pages as accounts_pages
@@ -36,8 +37,13 @@ ROUTERS = (
 )
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the application for ``settings`` (the environment's by default)."""
+def create_app(
+    settings: Settings | None = None, *, session_factory: sessionmaker[Session] | None = None
+) -> FastAPI:
+    """Build the application for ``settings`` (the environment's by default).
+
+    Tests pass a ``session_factory`` bound to a connection whose transaction they roll back.
+    """
     settings = settings or get_settings()
     app = FastAPI(
         title="healthcard",
@@ -47,10 +53,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
-    engine = make_engine(settings.database_url)
     app.state.settings = settings
-    app.state.engine = engine
-    app.state.session_factory = make_session_factory(engine)
+    app.state.session_factory = session_factory or make_session_factory(
+        make_engine(settings.database_url)
+    )
     auth.set_resolver(resolve_principal)
     handlers.install(app)
     for router in ROUTERS:

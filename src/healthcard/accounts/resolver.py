@@ -26,5 +26,9 @@ def resolve_principal(request: Request, session: Session) -> Principal | None:
     if cookie:
         state = service.resolve_session(session, settings=settings, token=cookie)
         request.state.session_status = state.status
+        if state.status == "idle":
+            # The request will be refused (401) and rolled back; the end of the session and its
+            # audit entry must stay, so they are committed now, before anything else happens.
+            session.commit()
         return state.principal
     return None

@@ -131,7 +131,8 @@ def respond(request: Request, problem: Problem, headers: dict[str, str] | None =
 
 def _login_url(request: Request) -> str:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return f"/login?next={quote(target, safe='')}"
+    expired = getattr(request.state, "session_status", None) == "idle"
+    return f"/login?next={quote(target, safe='')}" + ("&expired=1" if expired else "")
 
 
 def _operation_outcome(problem: Problem) -> dict[str, Any]:
