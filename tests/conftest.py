@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -23,12 +25,12 @@ from healthcard.core.db import make_engine
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"  # noqa: S105
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A fresh, empty database for this test run (one per xdist worker)."""
+@contextmanager
+def fresh_database(tmp_path: Path) -> Iterator[str]:
+    """An empty database: a SQLite file, or a new PostgreSQL database dropped afterwards."""
     configured = os.environ.get("HEALTHCARD_TEST_DATABASE_URL")
     if not configured or configured.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
         return
     server = create_engine(configured, isolation_level="AUTOCOMMIT")
     name = f"hc_test_{uuid.uuid4().hex[:12]}"
@@ -40,6 +42,21 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         with server.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         server.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh database for this test run (one per xdist worker)."""
+    with fresh_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest.fixture
+def scratch_database_url(tmp_path: Path) -> Iterator[str]:
+    """A migrated database of the test's own, for code that commits (CLI, concurrency)."""
+    with fresh_database(tmp_path) as url:
+        migrate.upgrade(url)
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -49,7 +49,7 @@ def create_app(
         title="healthcard",
         version=__version__,
         description="居民健康卡与区域健康信息平台 API: one identity, one card, one QR code.",
-        docs_url="/api/docs",
+        docs_url=None,  # served by ops.routes from vendored assets, not a CDN
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )

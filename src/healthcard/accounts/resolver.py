@@ -17,6 +17,8 @@ def resolve_principal(request: Request, session: Session) -> Principal | None:
     authorization = request.headers.get("authorization")
     if authorization:
         scheme, _, token = authorization.partition(" ")
+        if scheme.lower() == "basic":
+            return None  # client credentials for /oauth/token, not a way to call the API
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthenticated(
                 "Authorization 头格式应为“Bearer <访问令牌>”。", code="malformed_authorization"

@@ -11,6 +11,7 @@ from pydantic import Field, field_validator
 from stdnum.cn import uscc
 from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError
 
+from healthcard.core.i18n import N_
 from healthcard.core.schemas import Out, Schema
 
 
@@ -25,13 +26,13 @@ class InstitutionKind(StrEnum):
 
 
 INSTITUTION_KIND_LABELS = {
-    InstitutionKind.HOSPITAL: "医院",
-    InstitutionKind.COMMUNITY_HEALTH_CENTRE: "社区卫生服务中心",
-    InstitutionKind.TOWNSHIP_HEALTH_CENTRE: "乡镇卫生院",
-    InstitutionKind.VILLAGE_CLINIC: "村卫生室",
-    InstitutionKind.CDC: "疾病预防控制中心",
-    InstitutionKind.HEALTH_COMMISSION: "卫生健康委员会",
-    InstitutionKind.CARD_CENTRE: "居民健康卡注册管理中心",
+    InstitutionKind.HOSPITAL: N_("医院"),
+    InstitutionKind.COMMUNITY_HEALTH_CENTRE: N_("社区卫生服务中心"),
+    InstitutionKind.TOWNSHIP_HEALTH_CENTRE: N_("乡镇卫生院"),
+    InstitutionKind.VILLAGE_CLINIC: N_("村卫生室"),
+    InstitutionKind.CDC: N_("疾病预防控制中心"),
+    InstitutionKind.HEALTH_COMMISSION: N_("卫生健康委员会"),
+    InstitutionKind.CARD_CENTRE: N_("居民健康卡注册管理中心"),
 }
 
 
@@ -52,17 +53,17 @@ class HospitalLevel(StrEnum):
 
 
 HOSPITAL_LEVEL_LABELS = {
-    "3S": "三级特等",
-    "3A": "三级甲等",
-    "3B": "三级乙等",
-    "3C": "三级丙等",
-    "2A": "二级甲等",
-    "2B": "二级乙等",
-    "2C": "二级丙等",
-    "1A": "一级甲等",
-    "1B": "一级乙等",
-    "1C": "一级丙等",
-    "0": "未定级",
+    "3S": N_("三级特等"),
+    "3A": N_("三级甲等"),
+    "3B": N_("三级乙等"),
+    "3C": N_("三级丙等"),
+    "2A": N_("二级甲等"),
+    "2B": N_("二级乙等"),
+    "2C": N_("二级丙等"),
+    "1A": N_("一级甲等"),
+    "1B": N_("一级乙等"),
+    "1C": N_("一级丙等"),
+    "0": N_("未定级"),
 }
 
 Name = Annotated[str, Field(min_length=2, max_length=200)]

@@ -19,14 +19,15 @@ from healthcard.admin.permissions import (
 )
 from healthcard.core.audit import AuditQuery
 from healthcard.core.auth import Authenticated
+from healthcard.core.i18n import N_
 from healthcard.core.session import DbSession
 from healthcard.core.templating import add_nav, render
 
 router = APIRouter(include_in_schema=False)
-add_nav("审计", "审计日志", "/console/audit", AUDIT_READ, order=80)
+add_nav(N_("审计"), N_("审计日志"), "/console/audit", AUDIT_READ, order=80)
 
 PAGE_SIZE = 50
-OUTCOMES = {"success": "成功", "failure": "失败", "denied": "拒绝"}
+OUTCOMES = {"success": N_("成功"), "failure": N_("失败"), "denied": N_("拒绝")}
 
 
 @router.get("/console")

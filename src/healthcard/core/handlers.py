@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from healthcard.core.context import request_id_var
 from healthcard.core.errors import AppError, FieldError, NotAuthenticated, Problem
+from healthcard.core.i18n import N_
 from healthcard.core.templating import render
 
 log = logging.getLogger("healthcard.errors")
@@ -60,17 +61,17 @@ _FHIR_ISSUE = {
 }
 
 _STATUS_TITLES = {
-    400: "请求格式错误",
-    401: "需要登录",
-    403: "权限不足",
-    404: "未找到",
-    405: "不支持的请求方法",
-    409: "状态冲突",
-    413: "请求体过大",
-    415: "不支持的内容类型",
-    422: "数据校验失败",
-    429: "请求过于频繁",
-    500: "服务器内部错误",
+    400: N_("请求格式错误"),
+    401: N_("需要登录"),
+    403: N_("权限不足"),
+    404: N_("未找到"),
+    405: N_("不支持的请求方法"),
+    409: N_("状态冲突"),
+    413: N_("请求体过大"),
+    415: N_("不支持的内容类型"),
+    422: N_("数据校验失败"),
+    429: N_("请求过于频繁"),
+    500: N_("服务器内部错误"),
 }
 
 
@@ -160,7 +161,7 @@ def _problem(request: Request, status: int, code: str, detail: str, errors: list
     return Problem(
         status=status,
         code=code,
-        title=_STATUS_TITLES.get(status, "请求失败"),
+        title=_STATUS_TITLES.get(status, N_("请求失败")),
         detail=detail,
         instance=request.url.path,
         errors=errors,
@@ -192,7 +193,9 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    codes = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}
+    codes = {
+        404: "not_found", 405: "method_not_allowed", 400: "bad_request", 413: "payload_too_large",
+    }
     details = {
         404: "所请求的地址不存在。",
         405: "此地址不支持该请求方法。",

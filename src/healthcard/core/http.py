@@ -14,6 +14,7 @@ from typing import Any
 
 from prometheus_client import Counter, Histogram
 from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from healthcard.core.context import client_address_var, locale_var, request_id_var
@@ -54,8 +55,12 @@ def _problem(status: int, code: str, detail: str, request_id: str) -> tuple[byte
     return body, headers
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(HTTPException):
+    """Raised while reading a body past the limit. An HTTPException, so FastAPI's body parser
+    lets it through to the error handlers instead of turning it into a generic 400."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(status_code=413, detail=detail)
 
 
 class RequestContextMiddleware:
@@ -150,6 +155,7 @@ class RequestContextMiddleware:
     def _limited(self, receive: Receive) -> Receive:
         received = 0
         limit = self.max_body_bytes
+        too_large = self._too_large()
 
         async def wrapped() -> Message:
             nonlocal received
@@ -157,7 +163,7 @@ class RequestContextMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _BodyTooLarge()
+                    raise _BodyTooLarge(too_large)
             return message
 
         return wrapped

@@ -33,6 +33,11 @@ def _translations(locale: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buffer)
 
 
+def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
+    """Mark a string for extraction; translated where it is shown."""
+    return message
+
+
 def gettext_(message: str) -> str:
     """Translate ``message`` into the request's locale."""
     return _translations(locale_var.get()).gettext(message)

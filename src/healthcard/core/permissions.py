@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from healthcard.core.i18n import N_
+
 
 class Role(StrEnum):
     """Built-in roles. Administrators may add more in the console."""
@@ -34,14 +36,26 @@ class BuiltinRole:
 
 
 BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
-    BuiltinRole(Role.SYSTEM_ADMIN, "系统管理员", "管理全平台的机构、人员、角色与接入", True, True),
-    BuiltinRole(Role.CARD_OPERATOR, "注册中心操作员", "办理健康卡申领、制卡、发卡、挂失与注销", True, False),
-    BuiltinRole(Role.INSTITUTION_ADMIN, "机构管理员", "管理本机构的科室与人员", False, True),
-    BuiltinRole(Role.DOCTOR, "医生", "诊疗、查阅授权范围内的健康档案", False, False),
-    BuiltinRole(Role.NURSE, "护士", "护理与随访", False, False),
-    BuiltinRole(Role.PUBLIC_HEALTH_WORKER, "公卫人员", "健康档案与重点人群管理", False, False),
-    BuiltinRole(Role.CASHIER, "收费员", "收费与结算", False, False),
-    BuiltinRole(Role.AUDITOR, "审计员", "查询与导出审计日志", True, False),
+    BuiltinRole(
+        Role.SYSTEM_ADMIN, N_("系统管理员"), N_("管理全平台的机构、人员、角色与接入"), True, True
+    ),
+    BuiltinRole(
+        Role.CARD_OPERATOR,
+        N_("注册中心操作员"),
+        N_("办理健康卡申领、制卡、发卡、挂失与注销"),
+        True,
+        False,
+    ),
+    BuiltinRole(
+        Role.INSTITUTION_ADMIN, N_("机构管理员"), N_("管理本机构的科室与人员"), False, True
+    ),
+    BuiltinRole(Role.DOCTOR, N_("医生"), N_("诊疗、查阅授权范围内的健康档案"), False, False),
+    BuiltinRole(Role.NURSE, N_("护士"), N_("护理与随访"), False, False),
+    BuiltinRole(
+        Role.PUBLIC_HEALTH_WORKER, N_("公卫人员"), N_("健康档案与重点人群管理"), False, False
+    ),
+    BuiltinRole(Role.CASHIER, N_("收费员"), N_("收费与结算"), False, False),
+    BuiltinRole(Role.AUDITOR, N_("审计员"), N_("查询与导出审计日志"), True, False),
 )
 
 

@@ -7,13 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from healthcard.core.i18n import N_
 from healthcard.core.session import DbSession
 from healthcard.core.templating import add_nav, render
 from healthcard.divisions import service
 from healthcard.divisions.permissions import DIVISIONS_READ, DivisionsRead
 
 router = APIRouter(include_in_schema=False)
-add_nav("基础数据", "行政区划", "/console/divisions", DIVISIONS_READ, order=90)
+add_nav(N_("基础数据"), N_("行政区划"), "/console/divisions", DIVISIONS_READ, order=90)
 
 
 @router.get("/console/divisions")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
@@ -38,3 +39,17 @@ def readyz(session: DbSession, _: Public) -> JSONResponse:
 def metrics(_: Public) -> Response:
     """Prometheus metrics of this process (request counts, latencies)."""
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/api/docs", include_in_schema=False)
+def api_docs(_: Public) -> HTMLResponse:
+    """Interactive API documentation, served entirely from vendored assets (works offline)."""
+    return get_swagger_ui_html(
+        openapi_url="/api/openapi.json",
+        title="healthcard API",
+        swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+        swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+        swagger_favicon_url="/static/favicon.svg",
+        oauth2_redirect_url=None,
+        swagger_ui_parameters={"validatorUrl": None},
+    )

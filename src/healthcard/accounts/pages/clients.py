@@ -13,12 +13,13 @@ from healthcard.accounts.permissions import CLIENTS_MANAGE, ClientsManage
 from healthcard.accounts.schemas import ClientIn
 from healthcard.core.errors import AppError
 from healthcard.core.forms import errors_of, form_values, validate
+from healthcard.core.i18n import N_
 from healthcard.core.principal import Principal
 from healthcard.core.session import DbSession
 from healthcard.core.templating import add_nav, render
 
 router = APIRouter(prefix="/console/clients")
-add_nav("机构与人员", "接入系统", "/console/clients", CLIENTS_MANAGE, order=40)
+add_nav(N_("机构与人员"), N_("接入系统"), "/console/clients", CLIENTS_MANAGE, order=40)
 
 
 def _page(

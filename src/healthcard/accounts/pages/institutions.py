@@ -26,13 +26,14 @@ from healthcard.accounts.schemas import (
 )
 from healthcard.core.errors import AppError
 from healthcard.core.forms import FormErrors, errors_of, form_values, validate
+from healthcard.core.i18n import N_
 from healthcard.core.principal import Principal
 from healthcard.core.session import DbSession
 from healthcard.core.templating import add_nav, render
 from healthcard.divisions import service as divisions_service
 
 router = APIRouter(prefix="/console/institutions")
-add_nav("机构与人员", "机构", "/console/institutions", INSTITUTIONS_READ, order=10)
+add_nav(N_("机构与人员"), N_("机构"), "/console/institutions", INSTITUTIONS_READ, order=10)
 
 PAGE_SIZE = 25
 

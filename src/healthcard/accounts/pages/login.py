@@ -12,7 +12,7 @@ from healthcard.accounts.exceptions import AccountLocked, InvalidCredentials, In
 from healthcard.core.auth import Public
 from healthcard.core.context import client_address_var
 from healthcard.core.http import LOCALE_COOKIE, SESSION_COOKIE
-from healthcard.core.i18n import LOCALES
+from healthcard.core.i18n import LOCALES, N_
 from healthcard.core.session import DbSession
 from healthcard.core.templating import render
 
@@ -52,9 +52,9 @@ def login_page(
         return RedirectResponse(safe_next(next), status_code=303)
     notice = None
     if expired:
-        notice = "会话已超时（30 分钟无操作），请重新登录。"
+        notice = N_("会话已超时（30 分钟无操作），请重新登录。")
     elif bye:
-        notice = "您已安全退出。"
+        notice = N_("您已安全退出。")
     return render(request, "accounts/login.html", {"next": next or "", "notice": notice})
 
 

@@ -13,11 +13,12 @@ from healthcard.accounts.permissions import ROLES_MANAGE, RolesManage
 from healthcard.accounts.schemas import RoleIn
 from healthcard.core.errors import AppError
 from healthcard.core.forms import errors_of, form_values, validate
+from healthcard.core.i18n import N_
 from healthcard.core.session import DbSession
 from healthcard.core.templating import add_nav, render
 
 router = APIRouter(prefix="/console/roles")
-add_nav("机构与人员", "角色与权限", "/console/roles", ROLES_MANAGE, order=30)
+add_nav(N_("机构与人员"), N_("角色与权限"), "/console/roles", ROLES_MANAGE, order=30)
 
 
 def _page(request: Request, session: Session, *, status_code: int = 200, **extra: Any) -> Response:

@@ -13,12 +13,13 @@ from healthcard.accounts.permissions import STAFF_MANAGE, STAFF_READ, StaffManag
 from healthcard.accounts.schemas import StaffIn, StaffPatch
 from healthcard.core.errors import AppError
 from healthcard.core.forms import FormErrors, errors_of, form_values, validate
+from healthcard.core.i18n import N_
 from healthcard.core.principal import Principal
 from healthcard.core.session import DbSession
 from healthcard.core.templating import add_nav, render
 
 router = APIRouter(prefix="/console/staff")
-add_nav("机构与人员", "人员", "/console/staff", STAFF_READ, order=20)
+add_nav(N_("机构与人员"), N_("人员"), "/console/staff", STAFF_READ, order=20)
 
 PAGE_SIZE = 25
 
