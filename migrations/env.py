@@ -14,7 +14,7 @@ from healthcard.models import Base
 target_metadata = Base.metadata
 
 
-def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:  # noqa: ARG001
     # Migrations must not depend on application types: write UTCDateTime as a plain column type.
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
@@ -46,5 +46,7 @@ def run_migrations_online() -> None:
 
 
 if context.is_offline_mode():
-    raise SystemExit("offline (SQL script) migrations are not supported; run `healthcard db upgrade`")
+    raise SystemExit(
+        "offline (SQL script) migrations are not supported; run `healthcard db upgrade`"
+    )
 run_migrations_online()

@@ -22,7 +22,7 @@ from healthcard.core import migrate
 from healthcard.core.config import Settings
 from healthcard.core.db import make_engine
 
-TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"  # noqa: S105
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
 @contextmanager

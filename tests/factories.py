@@ -15,7 +15,7 @@ from healthcard.core.config import Settings
 from healthcard.core.principal import Principal, system_principal
 from healthcard.models import Institution
 
-PASSWORD = "Str0ng!Passw0rd"  # noqa: S105
+PASSWORD = "Str0ng!Passw0rd"
 SYSTEM = system_principal("tests")
 _serial = itertools.count(1)
 
@@ -94,7 +94,9 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> Respon
     )
 
 
-def bearer(client: TestClient, client_id: str, secret: str, scope: str | None = None) -> dict[str, str]:
+def bearer(
+    client: TestClient, client_id: str, secret: str, scope: str | None = None
+) -> dict[str, str]:
     form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
     if scope:
         form["scope"] = scope
@@ -104,5 +106,9 @@ def bearer(client: TestClient, client_id: str, secret: str, scope: str | None = 
 
 
 def principal_of(view: accounts_service.StaffView) -> Principal:
-    return Principal(kind="staff", id=view.user.id, name=view.user.display_name,
-                     institution_id=view.user.institution_id)
+    return Principal(
+        kind="staff",
+        id=view.user.id,
+        name=view.user.display_name,
+        institution_id=view.user.institution_id,
+    )

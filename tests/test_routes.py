@@ -10,7 +10,11 @@ from healthcard.core.auth import PermissionCheck, PublicAccess
 
 # FastAPI's own documentation routes: not ours, they serve the OpenAPI description.
 FRAMEWORK_ROUTES = {
-    "/api/openapi.json", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc",
+    "/api/openapi.json",
+    "/openapi.json",
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/redoc",
 }
 
 
@@ -35,9 +39,7 @@ def _routes(app: FastAPI) -> list[APIRoute]:
 def test_every_route_declares_a_permission_or_public(app: FastAPI) -> None:
     routes = _routes(app)
     assert len(routes) > 40
-    unguarded = [
-        f"{sorted(r.methods)} {r.path}" for r in routes if not _guards(r.dependant)
-    ]
+    unguarded = [f"{sorted(r.methods)} {r.path}" for r in routes if not _guards(r.dependant)]
     assert unguarded == []
 
 

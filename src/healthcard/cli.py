@@ -1,4 +1,4 @@
-"""The ``healthcard`` command: serve, migrate, manage users and API clients, verify the audit trail."""
+"""The ``healthcard`` command: serve, migrate, users, API clients, demo data, audit checks."""
 
 from __future__ import annotations
 
@@ -31,7 +31,11 @@ clients_app = typer.Typer(help="接入系统（OAuth2 客户端）", no_args_is_
 demo_app = typer.Typer(help="演示数据", no_args_is_help=True)
 audit_app = typer.Typer(help="审计日志", no_args_is_help=True)
 for sub, name in (
-    (db_app, "db"), (users_app, "users"), (clients_app, "clients"), (demo_app, "demo"), (audit_app, "audit"),
+    (db_app, "db"),
+    (users_app, "users"),
+    (clients_app, "clients"),
+    (demo_app, "demo"),
+    (audit_app, "audit"),
 ):
     app.add_typer(sub, name=name)
 
@@ -70,7 +74,9 @@ def db_upgrade() -> None:
     migrate.upgrade(settings.database_url)
     with transaction() as session:
         new = accounts_service.sync_permissions(session)
-    console.print(f"数据库已迁移到最新版本（新增权限 {new} 项）：{_safe_url(settings.database_url)}")
+    console.print(
+        f"数据库已迁移到最新版本（新增权限 {new} 项）：{_safe_url(settings.database_url)}"
+    )
 
 
 @db_app.command("current")
@@ -101,10 +107,16 @@ def users_create(
     with transaction() as session:
         accounts_service.sync_permissions(session)
         actor = system_principal(_operator())
-        found, _ = accounts_service.search_institutions(session, actor=actor, text=institution, limit=2)
+        found, _ = accounts_service.search_institutions(
+            session, actor=actor, text=institution, limit=2
+        )
         match = [i for i in found if str(i.id) == institution or i.uscc == institution.upper()]
         if institution.isdigit():
-            match = match or [accounts_service.get_institution(session, actor=actor, institution_id=int(institution))]
+            match = match or [
+                accounts_service.get_institution(
+                    session, actor=actor, institution_id=int(institution)
+                )
+            ]
         if not match:
             _fail(f"找不到机构 {institution}")
         try:
@@ -112,8 +124,11 @@ def users_create(
                 session,
                 actor=actor,
                 data=StaffIn(
-                    username=username, display_name=name, institution_id=match[0].id,
-                    roles=role, password=password,
+                    username=username,
+                    display_name=name,
+                    institution_id=match[0].id,
+                    roles=role,
+                    password=password,
                 ),
             )
         except AppError as error:
@@ -157,7 +172,10 @@ def demo_load(quiet: bool = typer.Option(False, help="已加载时不输出提�
     console.print("[green]已加载演示数据。[/green]")
     if credentials:
         client_id, secret = credentials.split(":", 1)
-        console.print(f"演示接入系统（{demo_service.DEMO_CLIENT_NAME}）client_id={client_id} client_secret={secret}")
+        console.print(
+            f"演示接入系统（{demo_service.DEMO_CLIENT_NAME}）"
+            f"client_id={client_id} client_secret={secret}"
+        )
 
 
 @demo_app.command("logins")
@@ -178,20 +196,32 @@ def audit_verify() -> None:
     with transaction() as session:
         total = session.execute(select(func.count()).select_from(audit.AuditEvent)).scalar_one()
         with Progress(
-            TextColumn("校验审计链"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=err, transient=True,
+            TextColumn("校验审计链"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
         ) as progress:
             task = progress.add_task("verify", total=total)
             result = audit.verify(session, progress=lambda n: progress.advance(task, n))
         audit.record(
-            session, actor=system_principal(_operator()), action="audit.verify",
-            resource_type="AuditEvent", outcome="success" if result.ok else "failure",
+            session,
+            actor=system_principal(_operator()),
+            action="audit.verify",
+            resource_type="AuditEvent",
+            outcome="success" if result.ok else "failure",
             detail={"checked": result.checked, "problems": result.problems[:20]},
         )
     if result.ok:
-        console.print(f"[green]审计链完整[/green]：{result.checked} 条，链头 #{result.head_id} {result.head_hash}")
+        console.print(
+            f"[green]审计链完整[/green]：{result.checked} 条，"
+            f"链头 #{result.head_id} {result.head_hash}"
+        )
         return
-    err.print(f"[red]审计链已被破坏[/red]：共检查 {result.checked} 条，发现 {len(result.problems)} 处问题")
+    err.print(
+        f"[red]审计链已被破坏[/red]：共检查 {result.checked} 条，发现 {len(result.problems)} 处问题"
+    )
     for problem in result.problems:
         err.print(f"  - {problem}")
     raise typer.Exit(code=1)
@@ -213,7 +243,7 @@ def serve(
     with engine.connect() as conn:
         try:
             conn.execute(text("SELECT 1 FROM alembic_version"))
-        except Exception:  # noqa: BLE001
+        except Exception:
             _fail("数据库尚未迁移：请先运行 healthcard db upgrade")
     engine.dispose()
     host = host or settings.host

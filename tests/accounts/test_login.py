@@ -37,9 +37,11 @@ def test_wrong_password_is_refused_and_audited(client: TestClient, session: Sess
     assert answer.status_code == 401
     assert "用户名或密码错误" in answer.text
     assert "hc_session" not in answer.cookies
-    failures = session.execute(
-        select(AuditEvent).where(AuditEvent.action == "login.failed")
-    ).scalars().all()
+    failures = (
+        session.execute(select(AuditEvent).where(AuditEvent.action == "login.failed"))
+        .scalars()
+        .all()
+    )
     assert len(failures) == 1
     assert failures[0].outcome == "failure"
 
@@ -48,7 +50,9 @@ def test_unknown_user_gets_same_message(client: TestClient, session: Session) ->
     answer = login(client, "nobody", PASSWORD)
     assert answer.status_code == 401
     assert "用户名或密码错误" in answer.text
-    event = session.execute(select(AuditEvent).where(AuditEvent.action == "login.failed")).scalar_one()
+    event = session.execute(
+        select(AuditEvent).where(AuditEvent.action == "login.failed")
+    ).scalar_one()
     assert event.actor_name == "nobody"
 
 

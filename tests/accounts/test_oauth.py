@@ -22,8 +22,11 @@ def test_token_and_api_call(client: TestClient, session: Session, settings: Sett
     issued = create_client(session, settings, institution=institution, scopes=SCOPES)
     answer = client.post(
         "/oauth/token",
-        data={"grant_type": "client_credentials", "client_id": issued.client.client_id,
-              "client_secret": issued.secret},
+        data={
+            "grant_type": "client_credentials",
+            "client_id": issued.client.client_id,
+            "client_secret": issued.secret,
+        },
     )
     assert answer.status_code == 200
     body = answer.json()
@@ -35,7 +38,9 @@ def test_token_and_api_call(client: TestClient, session: Session, settings: Sett
     assert me.status_code == 200
     assert me.json()["kind"] == "client"
     assert me.json()["institution_id"] == institution.id
-    listed = client.get("/api/v1/institutions", headers={"Authorization": f"Bearer {body['access_token']}"})
+    listed = client.get(
+        "/api/v1/institutions", headers={"Authorization": f"Bearer {body['access_token']}"}
+    )
     assert listed.status_code == 200
     assert [i["name"] for i in listed.json()["items"]] == ["烟台测试医院"]  # only its own
     # Only a digest of the secret and of the token is stored.
@@ -46,26 +51,42 @@ def test_token_and_api_call(client: TestClient, session: Session, settings: Sett
 
 
 def test_http_basic_credentials(client: TestClient, session: Session, settings: Settings) -> None:
-    issued = create_client(session, settings, institution=create_institution(session), scopes=SCOPES)
+    issued = create_client(
+        session, settings, institution=create_institution(session), scopes=SCOPES
+    )
     basic = base64.b64encode(f"{issued.client.client_id}:{issued.secret}".encode()).decode()
     answer = client.post(
-        "/oauth/token", data={"grant_type": "client_credentials"},
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
         headers={"Authorization": f"Basic {basic}"},
     )
     assert answer.status_code == 200
 
 
-def test_wrong_secret_unknown_client_and_grant(client: TestClient, session: Session, settings: Settings) -> None:
-    issued = create_client(session, settings, institution=create_institution(session), scopes=SCOPES)
-    wrong = client.post("/oauth/token", data={"grant_type": "client_credentials",
-                        "client_id": issued.client.client_id, "client_secret": "nope"})
+def test_wrong_secret_unknown_client_and_grant(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    issued = create_client(
+        session, settings, institution=create_institution(session), scopes=SCOPES
+    )
+    wrong = client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": issued.client.client_id,
+            "client_secret": "nope",
+        },
+    )
     assert wrong.status_code == 401
     assert wrong.json()["error"] == "invalid_client"
-    unknown = client.post("/oauth/token", data={"grant_type": "client_credentials",
-                          "client_id": "hc_unknown", "client_secret": "x"})
+    unknown = client.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials", "client_id": "hc_unknown", "client_secret": "x"},
+    )
     assert unknown.status_code == 401
-    grant = client.post("/oauth/token", data={"grant_type": "password", "client_id": "a",
-                        "client_secret": "b"})
+    grant = client.post(
+        "/oauth/token", data={"grant_type": "password", "client_id": "a", "client_secret": "b"}
+    )
     assert grant.status_code == 400
     assert grant.json()["error"] == "unsupported_grant_type"
     missing = client.post("/oauth/token", data={})
@@ -73,10 +94,18 @@ def test_wrong_secret_unknown_client_and_grant(client: TestClient, session: Sess
 
 
 def test_scope_must_be_granted(client: TestClient, session: Session, settings: Settings) -> None:
-    issued = create_client(session, settings, institution=create_institution(session), scopes=["divisions.read"])
-    answer = client.post("/oauth/token", data={
-        "grant_type": "client_credentials", "client_id": issued.client.client_id,
-        "client_secret": issued.secret, "scope": "divisions.read institutions.read"})
+    issued = create_client(
+        session, settings, institution=create_institution(session), scopes=["divisions.read"]
+    )
+    answer = client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": issued.client.client_id,
+            "client_secret": issued.secret,
+            "scope": "divisions.read institutions.read",
+        },
+    )
     assert answer.status_code == 400
     assert answer.json()["error"] == "invalid_scope"
     headers = bearer(client, issued.client.client_id, issued.secret, "divisions.read")
@@ -85,7 +114,9 @@ def test_scope_must_be_granted(client: TestClient, session: Session, settings: S
 
 
 def test_token_expires(client: TestClient, session: Session, settings: Settings) -> None:
-    issued = create_client(session, settings, institution=create_institution(session), scopes=SCOPES)
+    issued = create_client(
+        session, settings, institution=create_institution(session), scopes=SCOPES
+    )
     t0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
     with time_machine.travel(t0, tick=False):
         headers = bearer(client, issued.client.client_id, issued.secret)
@@ -103,13 +134,21 @@ def test_revoked_client_loses_tokens_at_once(
     from healthcard.accounts import service
     from tests.factories import SYSTEM
 
-    issued = create_client(session, settings, institution=create_institution(session), scopes=SCOPES)
+    issued = create_client(
+        session, settings, institution=create_institution(session), scopes=SCOPES
+    )
     headers = bearer(client, issued.client.client_id, issued.secret)
     service.revoke_client(session, actor=SYSTEM, pk=issued.client.id)
     session.commit()
     assert client.get("/api/v1/me", headers=headers).status_code == 401
-    again = client.post("/oauth/token", data={"grant_type": "client_credentials",
-                        "client_id": issued.client.client_id, "client_secret": issued.secret})
+    again = client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": issued.client.client_id,
+            "client_secret": issued.secret,
+        },
+    )
     assert again.status_code == 401
 
 
@@ -130,5 +169,7 @@ def test_staff_only_permissions_cannot_be_given_to_clients(
     from healthcard.core.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed) as info:
-        create_client(session, settings, institution=create_institution(session), scopes=["staff.manage"])
+        create_client(
+            session, settings, institution=create_institution(session), scopes=["staff.manage"]
+        )
     assert info.value.errors[0].field == "scopes"

@@ -13,8 +13,14 @@ from sqlalchemy.orm import Session
 from tests.factories import create_staff, login
 
 MENUS = {
-    "system_admin": {"/console/institutions", "/console/staff", "/console/roles",
-                     "/console/clients", "/console/audit", "/console/divisions"},
+    "system_admin": {
+        "/console/institutions",
+        "/console/staff",
+        "/console/roles",
+        "/console/clients",
+        "/console/audit",
+        "/console/divisions",
+    },
     "institution_admin": {"/console/institutions", "/console/staff", "/console/divisions"},
     "card_operator": {"/console/institutions", "/console/divisions"},
     "auditor": {"/console/institutions", "/console/audit", "/console/divisions"},
@@ -50,7 +56,9 @@ def test_auditor_searches_and_exports(client: TestClient, session: Session) -> N
     assert page.status_code == 200
     assert "nobody-here" in page.text
     assert "login.failed" in page.text
-    partial = client.get("/console/audit", params={"outcome": "failure"}, headers={"HX-Request": "true"})
+    partial = client.get(
+        "/console/audit", params={"outcome": "failure"}, headers={"HX-Request": "true"}
+    )
     assert "<html" not in partial.text
     assert 'data-testid="audit-table"' in partial.text
     exported = client.get("/console/audit/export.csv", params={"action": "login."})
@@ -66,8 +74,11 @@ def test_auditor_searches_and_exports(client: TestClient, session: Session) -> N
 def test_audit_api_for_security_tools(client: TestClient, session: Session) -> None:
     create_staff(session, username="watcher2", roles=["auditor"])
     login(client, "watcher2")
-    answer = client.get("/api/v1/audit-events", params={"action": "login.success"},
-                        headers={"Accept": "application/json"})
+    answer = client.get(
+        "/api/v1/audit-events",
+        params={"action": "login.success"},
+        headers={"Accept": "application/json"},
+    )
     assert answer.status_code == 200
     body = answer.json()
     assert body["total"] >= 1
@@ -83,7 +94,9 @@ def test_divisions_browse(client: TestClient, session: Session) -> None:
     assert "芝罘区" in page.text
     assert "370602" in page.text
     assert "长岛县" not in page.text  # abolished in 2020: not offered
-    api = client.get("/api/v1/divisions", params={"q": "烟台"}, headers={"Accept": "application/json"})
+    api = client.get(
+        "/api/v1/divisions", params={"q": "烟台"}, headers={"Accept": "application/json"}
+    )
     assert any(d["code"] == "370600" for d in api.json())
     historical = client.get("/api/v1/divisions/370634", headers={"Accept": "application/json"})
     assert historical.json()["valid_to"] == 2020
@@ -92,7 +105,10 @@ def test_divisions_browse(client: TestClient, session: Session) -> None:
 def test_language_switch(client: TestClient, session: Session) -> None:
     create_staff(session, username="docen", roles=["doctor"])
     login(client, "docen")
-    answer = client.get("/lang/en", headers={"Referer": "http://testserver/console/divisions"},
-                        follow_redirects=False)
+    answer = client.get(
+        "/lang/en",
+        headers={"Referer": "http://testserver/console/divisions"},
+        follow_redirects=False,
+    )
     assert answer.headers["location"] == "/console/divisions"
     assert client.cookies.get("hc_lang") == "en"

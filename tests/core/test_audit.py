@@ -11,16 +11,19 @@ from healthcard.core import audit
 from healthcard.core.audit import AuditEvent
 from healthcard.core.principal import Principal
 
-DOCTOR = Principal(
-    kind="staff", id=7, name="王医生", institution_id=3, roles=frozenset({"doctor"})
-)
+DOCTOR = Principal(kind="staff", id=7, name="王医生", institution_id=3, roles=frozenset({"doctor"}))
 
 
 def _write(session: Session, n: int) -> list[AuditEvent]:
     events = [
         audit.record(
-            session, actor=DOCTOR, action="record.read", resource_type="Resident",
-            resource_id=i, purpose="treatment", detail={"i": i},
+            session,
+            actor=DOCTOR,
+            action="record.read",
+            resource_type="Resident",
+            resource_id=i,
+            purpose="treatment",
+            detail={"i": i},
         )
         for i in range(n)
     ]
@@ -51,7 +54,9 @@ def test_entries_chain_and_carry_who_what_when(session: Session) -> None:
 def test_update_and_delete_are_refused_by_the_database(session: Session) -> None:
     event = _write(session, 1)[0]
     with pytest.raises((IntegrityError, DBAPIError)), session.begin_nested():
-        session.execute(text("UPDATE audit_events SET action = 'x' WHERE id = :id"), {"id": event.id})
+        session.execute(
+            text("UPDATE audit_events SET action = 'x' WHERE id = :id"), {"id": event.id}
+        )
     with pytest.raises((IntegrityError, DBAPIError)), session.begin_nested():
         session.execute(text("DELETE FROM audit_events WHERE id = :id"), {"id": event.id})
 

@@ -64,8 +64,18 @@ def test_verify_catches_a_deleted_row(cli_env: str) -> None:
 
 def test_users_create_enforces_password_policy(cli_env: str) -> None:
     runner.invoke(app, ["demo", "load"])
-    args = ["users", "create", "--username", "newadmin", "--name", "新管理员",
-            "--institution", "1", "--role", "system_admin"]
+    args = [
+        "users",
+        "create",
+        "--username",
+        "newadmin",
+        "--name",
+        "新管理员",
+        "--institution",
+        "1",
+        "--role",
+        "system_admin",
+    ]
     weak = runner.invoke(app, [*args, "--password", "short"])
     assert weak.exit_code == 1
     assert "密码至少 8 位" in weak.output

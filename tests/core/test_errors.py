@@ -148,7 +148,9 @@ def test_cross_site_form_post_is_refused(client: TestClient, session: Session) -
     assert answer.json()["code"] == "cross_origin"
 
 
-def test_denied_access_is_audited_even_though_rolled_back(client: TestClient, session: Session) -> None:
+def test_denied_access_is_audited_even_though_rolled_back(
+    client: TestClient, session: Session
+) -> None:
     from sqlalchemy import select
 
     from healthcard.core.audit import AuditEvent

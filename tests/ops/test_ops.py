@@ -22,7 +22,9 @@ def test_readyz_reports_unreachable_database() -> None:
     from healthcard.app import create_app
     from healthcard.core.config import Settings
 
-    app = create_app(Settings(environment="test", database_url="postgresql+psycopg://nobody@127.0.0.1:1/none"))
+    app = create_app(
+        Settings(environment="test", database_url="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    )
     with TestClient(app) as c:
         answer = c.get("/readyz")
     assert answer.status_code == 503
@@ -32,7 +34,9 @@ def test_readyz_reports_unreachable_database() -> None:
 def test_metrics_count_requests_by_route(client: TestClient) -> None:
     client.get("/healthz")
     text = client.get("/metrics").text
-    assert re.search(r'healthcard_http_requests_total\{method="GET",route="/healthz",status="200"\} \d', text)
+    assert re.search(
+        r'healthcard_http_requests_total\{method="GET",route="/healthz",status="200"\} \d', text
+    )
     assert "healthcard_http_request_duration_seconds_bucket" in text
 
 
@@ -43,13 +47,19 @@ def test_request_id_is_echoed_or_made(client: TestClient) -> None:
     assert re.fullmatch(r"[0-9a-f]{32}", made.headers["x-request-id"])
 
 
-def test_access_log_is_json_with_request_id(client: TestClient, capsys: pytest.CaptureFixture[str]) -> None:
+def test_access_log_is_json_with_request_id(
+    client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
     from healthcard.core import logging as hc_logging
 
     hc_logging.configure(level="INFO", json_output=True)
     try:
         client.get("/healthz", headers={"X-Request-ID": "log-check-1"})
-        lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+        lines = [
+            json.loads(line)
+            for line in capsys.readouterr().err.splitlines()
+            if line.startswith("{")
+        ]
     finally:
         logging.getLogger().handlers.clear()
     record = next(line for line in lines if line.get("request_id") == "log-check-1")

@@ -8,7 +8,6 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from healthcard.core.db import utcnow
-
 from healthcard.models import (
     AccessToken,
     ApiClient,
@@ -28,7 +27,9 @@ def get_institution(session: Session, institution_id: int) -> Institution | None
     return session.get(Institution, institution_id)
 
 
-def institution_by(session: Session, *, uscc: str | None = None, name: str | None = None) -> Institution | None:
+def institution_by(
+    session: Session, *, uscc: str | None = None, name: str | None = None
+) -> Institution | None:
     stmt = select(Institution)
     if uscc is not None:
         stmt = stmt.where(Institution.uscc == uscc)
@@ -170,7 +171,9 @@ def staff_by_username(session: Session, username: str) -> StaffUser | None:
 def staff_role_rows(session: Session, user_id: int) -> Sequence[Role]:
     return (
         session.execute(
-            select(Role).join(UserRole, UserRole.role_id == Role.id).where(UserRole.user_id == user_id)
+            select(Role)
+            .join(UserRole, UserRole.role_id == Role.id)
+            .where(UserRole.user_id == user_id)
         )
         .scalars()
         .all()
@@ -268,7 +271,9 @@ def token_by_digest(session: Session, digest: str) -> AccessToken | None:
 
 def revoke_tokens_of(session: Session, client_pk: int) -> None:
     for token in session.execute(
-        select(AccessToken).where(AccessToken.client_pk == client_pk, AccessToken.revoked_at.is_(None))
+        select(AccessToken).where(
+            AccessToken.client_pk == client_pk, AccessToken.revoked_at.is_(None)
+        )
     ).scalars():
         token.revoked_at = utcnow()
     session.flush()

@@ -117,8 +117,13 @@ def list_institutions(
 ) -> Page[InstitutionOut]:
     """Institutions by name or credit code, kind and division prefix."""
     rows, total = service.search_institutions(
-        session, actor=principal, text=q, kind=kind, division_prefix=division,
-        offset=offset, limit=limit,
+        session,
+        actor=principal,
+        text=q,
+        kind=kind,
+        division_prefix=division,
+        offset=offset,
+        limit=limit,
     )
     items = [InstitutionOut.model_validate(r) for r in rows]
     return Page(items=items, total=total, offset=offset, limit=limit)
@@ -156,9 +161,7 @@ def update_institution(
     )
 
 
-@router.get(
-    "/api/v1/institutions/{institution_id}/departments", response_model=list[DepartmentOut]
-)
+@router.get("/api/v1/institutions/{institution_id}/departments", response_model=list[DepartmentOut])
 def list_departments(
     session: DbSession, principal: InstitutionsRead, institution_id: int
 ) -> list[DepartmentOut]:

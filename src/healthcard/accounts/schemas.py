@@ -172,7 +172,7 @@ class StaffOut(Out):
     totp_enabled: bool
     locked_until: datetime | None
     last_login_at: datetime | None
-    roles: list[str] = []
+    roles: list[str] = Field(default_factory=list)
 
 
 class RoleIn(Schema):
@@ -180,7 +180,7 @@ class RoleIn(Schema):
     name: Annotated[str, Field(min_length=1, max_length=100)]
     description: str = Field(default="", max_length=300)
     platform_wide: bool = False
-    permissions: list[str] = []
+    permissions: list[str] = Field(default_factory=list)
 
 
 class ClientIn(Schema):
@@ -203,7 +203,7 @@ class ClientOut(Out):
 
 class TokenOut(Schema):
     access_token: str
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 - the OAuth2 token type, not a secret
     expires_in: int
     scope: str
 

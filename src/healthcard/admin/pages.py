@@ -76,15 +76,26 @@ def audit_page(
 ) -> Response:
     """Search the audit trail by who, what, which resource, outcome and day."""
     query = _query(actor, action, resource_type, resource_id, outcome, since, until)
-    rows, total = service.search(session, actor=principal, query=query, offset=offset, limit=PAGE_SIZE)
+    rows, total = service.search(
+        session, actor=principal, query=query, offset=offset, limit=PAGE_SIZE
+    )
     filters = {
-        "actor": actor or "", "action": action or "", "resource_type": resource_type or "",
-        "resource_id": resource_id or "", "outcome": outcome or "",
-        "since": since.isoformat() if since else "", "until": until.isoformat() if until else "",
+        "actor": actor or "",
+        "action": action or "",
+        "resource_type": resource_type or "",
+        "resource_id": resource_id or "",
+        "outcome": outcome or "",
+        "since": since.isoformat() if since else "",
+        "until": until.isoformat() if until else "",
     }
     context = {
-        "rows": rows, "total": total, "offset": offset, "limit": PAGE_SIZE, "filters": filters,
-        "outcomes": OUTCOMES, "can_export": principal.has(AUDIT_EXPORT),
+        "rows": rows,
+        "total": total,
+        "offset": offset,
+        "limit": PAGE_SIZE,
+        "filters": filters,
+        "outcomes": OUTCOMES,
+        "can_export": principal.has(AUDIT_EXPORT),
         "can_verify": principal.has(AUDIT_VERIFY),
         "export_query": "&".join(f"{k}={v}" for k, v in filters.items() if v),
     }

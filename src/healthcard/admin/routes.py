@@ -55,5 +55,8 @@ def search_events(
     query = AuditQuery(actor, action, resource_type, resource_id, outcome, None, start, end)
     rows, total = service.search(session, actor=principal, query=query, offset=offset, limit=limit)
     return Page(
-        items=[AuditEventOut.model_validate(r) for r in rows], total=total, offset=offset, limit=limit
+        items=[AuditEventOut.model_validate(r) for r in rows],
+        total=total,
+        offset=offset,
+        limit=limit,
     )

@@ -15,9 +15,23 @@ from healthcard.core.principal import Principal
 from healthcard.core.templating import DISPLAY_ZONE
 
 EXPORT_COLUMNS = (
-    "id", "occurred_at", "actor_kind", "actor_id", "actor_name", "institution_id", "roles",
-    "action", "resource_type", "resource_id", "outcome", "client_address", "purpose",
-    "request_id", "detail", "prev_hash", "hash",
+    "id",
+    "occurred_at",
+    "actor_kind",
+    "actor_id",
+    "actor_name",
+    "institution_id",
+    "roles",
+    "action",
+    "resource_type",
+    "resource_id",
+    "outcome",
+    "client_address",
+    "purpose",
+    "request_id",
+    "detail",
+    "prev_hash",
+    "hash",
 )
 
 
@@ -34,7 +48,10 @@ def search(
     """One page of the trail, newest first; the search itself is audited."""
     rows, total = audit.search(session, query, offset=offset, limit=limit)
     audit.record(
-        session, actor=actor, action="audit.search", resource_type="AuditEvent",
+        session,
+        actor=actor,
+        action="audit.search",
+        resource_type="AuditEvent",
         detail={k: str(v) for k, v in vars(query).items() if v is not None},
     )
     return rows, total
@@ -43,7 +60,10 @@ def search(
 def export_csv(session: Session, *, actor: Principal, query: AuditQuery) -> Iterator[str]:
     """The matching entries as CSV (UTF-8 with BOM so spreadsheet programs read Chinese)."""
     audit.record(
-        session, actor=actor, action="audit.export", resource_type="AuditEvent",
+        session,
+        actor=actor,
+        action="audit.export",
+        resource_type="AuditEvent",
         detail={k: str(v) for k, v in vars(query).items() if v is not None},
     )
     buffer = io.StringIO()
@@ -68,7 +88,10 @@ def verify(session: Session, *, actor: Principal) -> audit.VerifyResult:
     """Check the whole chain and record that it was checked (with the outcome)."""
     result = audit.verify(session)
     audit.record(
-        session, actor=actor, action="audit.verify", resource_type="AuditEvent",
+        session,
+        actor=actor,
+        action="audit.verify",
+        resource_type="AuditEvent",
         outcome="success" if result.ok else "failure",
         detail={"checked": result.checked, "problems": result.problems[:20]},
     )

@@ -164,7 +164,8 @@ def verify(
     for event in _stream(session, batch):
         if event.id != expected_id:
             result.problems.append(
-                f"entry {expected_id}..{event.id - 1} missing (deleted): sequence jumps to {event.id}"
+                f"entry {expected_id}..{event.id - 1} missing (deleted): "
+                f"sequence jumps to {event.id}"
             )
         if event.prev_hash != expected_prev:
             result.problems.append(f"entry {event.id}: previous-hash link broken")

@@ -22,7 +22,7 @@ _resolver: Resolver | None = None
 
 def set_resolver(resolver: Resolver) -> None:
     """Install the function that turns a request into a principal (done once by create_app)."""
-    global _resolver  # noqa: PLW0603 - a single process-wide hook, set at start-up
+    global _resolver
     _resolver = resolver
 
 

@@ -38,12 +38,12 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> Settings:
-        if self.environment == "production":
-            if self.secret_key == PLACEHOLDER_SECRET or len(self.secret_key) < 32:
-                raise ValueError(
-                    "HEALTHCARD_SECRET_KEY must be set to a random value of at least 32 characters "
-                    "in production (python -c 'import secrets; print(secrets.token_urlsafe(48))')"
-                )
+        weak = self.secret_key == PLACEHOLDER_SECRET or len(self.secret_key) < 32
+        if self.environment == "production" and weak:
+            raise ValueError(
+                "HEALTHCARD_SECRET_KEY must be set to a random value of at least 32 characters "
+                "in production (python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
         return self
 
     @property

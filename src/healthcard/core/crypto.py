@@ -40,7 +40,7 @@ def new_token(nbytes: int = 32) -> str:
 
 
 def token_digest(secret_key: str, token: str) -> str:
-    """What we store for a bearer secret: HMAC-SM3 under the server key, so a leaked table is useless."""
+    """What we store for a bearer secret: HMAC-SM3 under the server key."""
     return hmac_sm3(secret_key.encode(), token.encode()).hex()
 
 

@@ -24,7 +24,7 @@ _MESSAGES = {
 FormErrors = dict[str, str]
 
 
-def form_values(form: FormData, *, lists: tuple[str, ...] = (), csrf: bool = True) -> dict[str, Any]:
+def form_values(form: FormData, *, lists: tuple[str, ...] = ()) -> dict[str, Any]:
     """A form as a dict: empty fields become None, ``lists`` fields collect every value."""
     values: dict[str, Any] = {}
     for key in form:

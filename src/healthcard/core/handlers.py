@@ -112,8 +112,11 @@ def respond(request: Request, problem: Problem, headers: dict[str, str] | None =
             return Response(status_code=204, headers={"HX-Redirect": _login_url(request)})
         headers.update({"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"})
         return render(
-            request, "errors/_partial.html", {"problem": problem},
-            status_code=problem.status, headers=headers,
+            request,
+            "errors/_partial.html",
+            {"problem": problem},
+            status_code=problem.status,
+            headers=headers,
         )
     if _wants_api(request):
         return JSONResponse(
@@ -125,8 +128,11 @@ def respond(request: Request, problem: Problem, headers: dict[str, str] | None =
     if problem.status == 401:
         return RedirectResponse(_login_url(request), status_code=303)
     return render(
-        request, "errors/page.html", {"problem": problem},
-        status_code=problem.status, headers=headers,
+        request,
+        "errors/page.html",
+        {"problem": problem},
+        status_code=problem.status,
+        headers=headers,
     )
 
 
@@ -157,7 +163,9 @@ def _operation_outcome(problem: Problem) -> dict[str, Any]:
     return {"resourceType": "OperationOutcome", "issue": issues}
 
 
-def _problem(request: Request, status: int, code: str, detail: str, errors: list[FieldError]) -> Problem:
+def _problem(
+    request: Request, status: int, code: str, detail: str, errors: list[FieldError]
+) -> Problem:
     return Problem(
         status=status,
         code=code,
@@ -170,7 +178,8 @@ def _problem(request: Request, status: int, code: str, detail: str, errors: list
 
 
 async def _app_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, AppError)
+    if not isinstance(exc, AppError):
+        raise TypeError(exc)
     problem = _problem(request, exc.status_code, exc.code, exc.message, exc.errors)
     headers = dict(exc.headers)
     if isinstance(exc, NotAuthenticated) and _wants_api(request):
@@ -179,7 +188,8 @@ async def _app_error(request: Request, exc: Exception) -> Response:
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)
+    if not isinstance(exc, RequestValidationError):
+        raise TypeError(exc)
     errors = _field_errors(exc)
     if any(e.code == "json_invalid" for e in errors):
         problem = _problem(
@@ -192,16 +202,22 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, StarletteHTTPException)
+    if not isinstance(exc, StarletteHTTPException):
+        raise TypeError(exc)
     codes = {
-        404: "not_found", 405: "method_not_allowed", 400: "bad_request", 413: "payload_too_large",
+        404: "not_found",
+        405: "method_not_allowed",
+        400: "bad_request",
+        413: "payload_too_large",
     }
     details = {
         404: "所请求的地址不存在。",
         405: "此地址不支持该请求方法。",
     }
     detail = details.get(exc.status_code, str(exc.detail))
-    problem = _problem(request, exc.status_code, codes.get(exc.status_code, "http_error"), detail, [])
+    problem = _problem(
+        request, exc.status_code, codes.get(exc.status_code, "http_error"), detail, []
+    )
     return respond(request, problem, dict(exc.headers or {}))
 
 

@@ -26,7 +26,9 @@ REQUESTS = Counter(
     "healthcard_http_requests_total", "HTTP requests answered", ["method", "route", "status"]
 )
 LATENCY = Histogram(
-    "healthcard_http_request_duration_seconds", "Time to answer an HTTP request", ["method", "route"]
+    "healthcard_http_request_duration_seconds",
+    "Time to answer an HTTP request",
+    ["method", "route"],
 )
 
 SESSION_COOKIE = "hc_session"
@@ -114,7 +116,9 @@ class RequestContextMiddleware:
                 return
             await self.app(scope, self._limited(receive), send_wrapper)
         except _BodyTooLarge:
-            body, response_headers = _problem(413, "payload_too_large", self._too_large(), request_id)
+            body, response_headers = _problem(
+                413, "payload_too_large", self._too_large(), request_id
+            )
             await send_wrapper(
                 {"type": "http.response.start", "status": 413, "headers": response_headers}
             )

@@ -21,7 +21,7 @@ _SYSTEM = system_principal("demo-loader")
 
 
 def demo_uscc(division: str, serial: int) -> str:
-    """A valid unified social credit code of a public institution (事业单位, '12') in ``division``."""
+    """A valid credit code of a public institution (事业单位, prefix 12) in ``division``."""
     body = f"12{division}{serial:09d}"
     return body + uscc.calc_check_digit(body)
 
@@ -42,19 +42,43 @@ INSTITUTIONS = (
     DemoInstitution("kzx", "烟台市居民健康卡注册管理中心", "card_centre", "370600", parent="wjw"),
     DemoInstitution("cdc", "烟台市疾病预防控制中心", "cdc", "370600", parent="wjw"),
     DemoInstitution(
-        "yhd", "烟台毓璜顶医院", "hospital", "370602", level="3A", parent="wjw",
-        departments=(("NK", "内科"), ("WK", "外科"), ("EK", "儿科"), ("JYK", "检验科"), ("SFC", "收费处")),
+        "yhd",
+        "烟台毓璜顶医院",
+        "hospital",
+        "370602",
+        level="3A",
+        parent="wjw",
+        departments=(
+            ("NK", "内科"),
+            ("WK", "外科"),
+            ("EK", "儿科"),
+            ("JYK", "检验科"),
+            ("SFC", "收费处"),
+        ),
     ),
     DemoInstitution(
-        "ytsyy", "烟台山医院", "hospital", "370613", level="3A", parent="wjw",
+        "ytsyy",
+        "烟台山医院",
+        "hospital",
+        "370613",
+        level="3A",
+        parent="wjw",
         departments=(("NK", "内科"), ("FCK", "妇产科")),
     ),
     DemoInstitution(
-        "xysq", "烟台市芝罘区向阳街道社区卫生服务中心", "community_health_centre", "370602",
-        parent="wjw", departments=(("QK", "全科"), ("GW", "公共卫生科"), ("YFJZ", "预防接种门诊")),
+        "xysq",
+        "烟台市芝罘区向阳街道社区卫生服务中心",
+        "community_health_centre",
+        "370602",
+        parent="wjw",
+        departments=(("QK", "全科"), ("GW", "公共卫生科"), ("YFJZ", "预防接种门诊")),
     ),
     DemoInstitution(
-        "mlwsy", "烟台市福山区门楼镇卫生院", "township_health_centre", "370611", parent="wjw",
+        "mlwsy",
+        "烟台市福山区门楼镇卫生院",
+        "township_health_centre",
+        "370611",
+        parent="wjw",
         departments=(("QK", "全科"), ("GW", "公共卫生科")),
     ),
     DemoInstitution("ctwss", "福山区门楼镇仉村卫生室", "village_clinic", "370611", parent="mlwsy"),
@@ -101,8 +125,8 @@ def load(session: Session, *, settings: Settings) -> str | None:
             data=InstitutionIn(
                 uscc=demo_uscc(demo.division, 49_400_000 + serial),
                 name=demo.name,
-                kind=demo.kind,  # type: ignore[arg-type]
-                hospital_level=demo.level,  # type: ignore[arg-type]
+                kind=demo.kind,
+                hospital_level=demo.level,
                 division_code=demo.division,
                 parent_id=ids.get(demo.parent) if demo.parent else None,
             ),
@@ -110,7 +134,9 @@ def load(session: Session, *, settings: Settings) -> str | None:
         ids[demo.key] = institution.id
         for code, name in demo.departments:
             accounts_service.create_department(
-                session, actor=_SYSTEM, institution_id=institution.id,
+                session,
+                actor=_SYSTEM,
+                institution_id=institution.id,
                 data=DepartmentIn(code=code, name=name),
             )
     departments = {

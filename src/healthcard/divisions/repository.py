@@ -14,10 +14,14 @@ def get(session: Session, code: str) -> Division | None:
     return session.get(Division, code)
 
 
-def children(session: Session, parent_code: str | None, *, current_only: bool) -> Sequence[Division]:
+def children(
+    session: Session, parent_code: str | None, *, current_only: bool
+) -> Sequence[Division]:
     stmt = select(Division).order_by(Division.code)
     stmt = stmt.where(
-        Division.parent_code.is_(None) if parent_code is None else Division.parent_code == parent_code
+        Division.parent_code.is_(None)
+        if parent_code is None
+        else Division.parent_code == parent_code
     )
     if current_only:
         stmt = stmt.where(Division.valid_to.is_(None))

@@ -56,11 +56,16 @@ def check_current(session: Session, code: str) -> str | None:
     if division is None:
         return f"行政区划代码 {code} 不存在（GB/T 2260）。"
     if division.valid_to is not None:
-        return f"行政区划代码 {code}（{division.name}）已于 {division.valid_to} 年撤销，请使用现行代码。"
+        return (
+            f"行政区划代码 {code}（{division.name}）已于 {division.valid_to} 年撤销，"
+            "请使用现行代码。"
+        )
     return None
 
 
-def children(session: Session, parent_code: str | None, *, current_only: bool = True) -> Sequence[Division]:
+def children(
+    session: Session, parent_code: str | None, *, current_only: bool = True
+) -> Sequence[Division]:
     """Provinces (parent None), or the cities/counties directly under ``parent_code``."""
     return repository.children(session, parent_code, current_only=current_only)
 

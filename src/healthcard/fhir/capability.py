@@ -51,7 +51,10 @@ def statement(*, base_url: str, software_version: str, published: str) -> dict[s
         "publisher": "healthcard",
         "kind": "instance",
         "software": {"name": "healthcard", "version": software_version},
-        "implementation": {"description": "居民健康卡与区域健康信息平台", "url": base_url + "/fhir"},
+        "implementation": {
+            "description": "居民健康卡与区域健康信息平台",
+            "url": base_url + "/fhir",
+        },
         "fhirVersion": FHIR_VERSION,
         "format": ["application/fhir+json", "json"],
         "rest": [

@@ -19,7 +19,12 @@ router = APIRouter(prefix="/console/account")
 
 
 def _page(
-    request: Request, session: Session, principal: Principal, *, status_code: int = 200, **extra: object
+    request: Request,
+    session: Session,
+    principal: Principal,
+    *,
+    status_code: int = 200,
+    **extra: object,
 ) -> Response:
     user = service.staff_user(session, principal.id)
     return render(

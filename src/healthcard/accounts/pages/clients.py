@@ -23,7 +23,12 @@ add_nav(N_("机构与人员"), N_("接入系统"), "/console/clients", CLIENTS_M
 
 
 def _page(
-    request: Request, session: Session, principal: Principal, *, status_code: int = 200, **extra: Any
+    request: Request,
+    session: Session,
+    principal: Principal,
+    *,
+    status_code: int = 200,
+    **extra: Any,
 ) -> Response:
     institutions = service.list_all_institutions(session)
     context = {
@@ -64,7 +69,9 @@ async def create_client(request: Request, session: DbSession, principal: Clients
 @router.post("/{pk}/rotate")
 def rotate(request: Request, session: DbSession, principal: ClientsManage, pk: int) -> Response:
     """Issue a new secret (the old one stops working)."""
-    issued = service.rotate_secret(session, settings=request.app.state.settings, actor=principal, pk=pk)
+    issued = service.rotate_secret(
+        session, settings=request.app.state.settings, actor=principal, pk=pk
+    )
     return _page(request, session, principal, issued=issued)
 
 

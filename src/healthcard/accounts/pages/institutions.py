@@ -71,14 +71,20 @@ def list_page(
         "levels": HOSPITAL_LEVEL_LABELS,
         "can_manage": principal.has(INSTITUTIONS_MANAGE),
     }
-    template = "accounts/_institution_rows.html" if request.headers.get("hx-request") else "accounts/institutions.html"
+    template = (
+        "accounts/_institution_rows.html"
+        if request.headers.get("hx-request")
+        else "accounts/institutions.html"
+    )
     return render(request, template, context)
 
 
 @router.get("/new")
 def new_page(request: Request, session: DbSession, _: InstitutionsManage) -> Response:
     """The form for registering an institution."""
-    return render(request, "accounts/institution_form.html", _form_context(session, values={}, errors={}))
+    return render(
+        request, "accounts/institution_form.html", _form_context(session, values={}, errors={})
+    )
 
 
 @router.post("/new")
@@ -92,7 +98,9 @@ async def create(request: Request, session: DbSession, principal: InstitutionsMa
         except AppError as error:
             errors = errors_of(error)
         else:
-            return RedirectResponse(f"/console/institutions/{institution.id}?created=1", status_code=303)
+            return RedirectResponse(
+                f"/console/institutions/{institution.id}?created=1", status_code=303
+            )
     return _form_again(request, session, values, errors)
 
 
@@ -116,7 +124,9 @@ def detail(
     created: int = 0,
 ) -> Response:
     """One institution with its departments."""
-    return _detail(request, session, principal, institution_id, flash="机构已登记。" if created else None)
+    return _detail(
+        request, session, principal, institution_id, flash="机构已登记。" if created else None
+    )
 
 
 def _detail(
@@ -132,14 +142,19 @@ def _detail(
     context = {
         "institution": institution,
         "division": divisions_service.describe(session, institution.division_code),
-        "parent": service.get_institution(session, actor=principal, institution_id=institution.parent_id)
+        "parent": service.get_institution(
+            session, actor=principal, institution_id=institution.parent_id
+        )
         if institution.parent_id and principal.may_act_in(institution.parent_id)
         else None,
-        "departments": service.list_departments(session, actor=principal, institution_id=institution_id),
+        "departments": service.list_departments(
+            session, actor=principal, institution_id=institution_id
+        ),
         "kinds": INSTITUTION_KIND_LABELS,
         "levels": HOSPITAL_LEVEL_LABELS,
         "can_manage": principal.has(INSTITUTIONS_MANAGE),
-        "can_manage_departments": principal.has(DEPARTMENTS_MANAGE) and principal.may_act_in(institution_id),
+        "can_manage_departments": principal.has(DEPARTMENTS_MANAGE)
+        and principal.may_act_in(institution_id),
         "dept_values": {},
         "dept_errors": {},
         **extra,
@@ -170,13 +185,17 @@ async def update(
     values = form_values(await request.form())
     values.pop("uscc", None)  # the credit code identifies the institution; it is not edited
     patch_values = {k: values.get(k) for k in InstitutionPatch.model_fields if k != "active"}
-    data, errors = validate(InstitutionPatch, {k: v for k, v in patch_values.items() if v is not None})
+    data, errors = validate(
+        InstitutionPatch, {k: v for k, v in patch_values.items() if v is not None}
+    )
     if data is not None:
         for optional in ("short_name", "hospital_level", "parent_id", "address", "phone"):
             if patch_values.get(optional) is None:
                 setattr(data, optional, None)  # an emptied field clears the value
         try:
-            service.update_institution(session, actor=principal, institution_id=institution_id, data=data)
+            service.update_institution(
+                session, actor=principal, institution_id=institution_id, data=data
+            )
         except AppError as error:
             errors = errors_of(error)
         else:
@@ -194,13 +213,21 @@ async def add_department(
     data, errors = validate(DepartmentIn, values)
     if data is not None:
         try:
-            service.create_department(session, actor=principal, institution_id=institution_id, data=data)
+            service.create_department(
+                session, actor=principal, institution_id=institution_id, data=data
+            )
         except AppError as error:
             errors = errors_of(error)
         else:
             return RedirectResponse(f"/console/institutions/{institution_id}", status_code=303)
     return _detail(
-        request, session, principal, institution_id, status_code=422, dept_values=values, dept_errors=errors
+        request,
+        session,
+        principal,
+        institution_id,
+        status_code=422,
+        dept_values=values,
+        dept_errors=errors,
     )
 
 

@@ -55,22 +55,30 @@ async def create_role(request: Request, session: DbSession, principal: RolesMana
 
 
 @router.post("/{code}/permissions")
-async def set_permissions(request: Request, session: DbSession, principal: RolesManage, code: str) -> Response:
+async def set_permissions(
+    request: Request, session: DbSession, principal: RolesManage, code: str
+) -> Response:
     """Replace the permissions of a role."""
     form = await request.form()
     codes = [str(v) for v in form.getlist("permissions")]
     try:
         service.set_role_permissions(session, actor=principal, role_code=code, permissions=codes)
     except AppError as error:
-        return _page(request, session, status_code=error.status_code, flash=error.message, flash_kind="error")
+        return _page(
+            request, session, status_code=error.status_code, flash=error.message, flash_kind="error"
+        )
     return _page(request, session, flash=f"角色 {code} 的权限已保存。")
 
 
 @router.post("/{code}/delete")
-def delete_role(request: Request, session: DbSession, principal: RolesManage, code: str) -> Response:
+def delete_role(
+    request: Request, session: DbSession, principal: RolesManage, code: str
+) -> Response:
     """Remove a custom role that nobody holds."""
     try:
         service.delete_role(session, actor=principal, role_code=code)
     except AppError as error:
-        return _page(request, session, status_code=error.status_code, flash=error.message, flash_kind="error")
+        return _page(
+            request, session, status_code=error.status_code, flash=error.message, flash_kind="error"
+        )
     return _page(request, session, flash=f"角色 {code} 已删除。")

@@ -25,15 +25,15 @@ PAGE_SIZE = 25
 
 
 def _choices(session: Session, principal: Principal) -> dict[str, Any]:
-    institutions = [
-        i for i in service.list_all_institutions(session) if principal.may_act_in(i.id)
-    ]
+    institutions = [i for i in service.list_all_institutions(session) if principal.may_act_in(i.id)]
     departments = {
         i.id: service.list_departments(session, actor=principal, institution_id=i.id)
         for i in institutions
     }
     roles = [
-        role for role, _ in service.list_roles(session) if principal.platform_wide or not role.platform_wide
+        role
+        for role, _ in service.list_roles(session)
+        if principal.platform_wide or not role.platform_wide
     ]
     return {"institutions": institutions, "departments": departments, "roles": roles}
 
@@ -47,7 +47,9 @@ def list_page(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
     """Staff accounts; administrators of an institution see only their own staff."""
-    rows, total = service.search_staff(session, actor=principal, text=q, offset=offset, limit=PAGE_SIZE)
+    rows, total = service.search_staff(
+        session, actor=principal, text=q, offset=offset, limit=PAGE_SIZE
+    )
     institutions = {i.id: i.name for i in service.list_all_institutions(session)}
     context = {
         "rows": rows,
@@ -58,14 +60,16 @@ def list_page(
         "institution_names": institutions,
         "can_manage": principal.has(STAFF_MANAGE),
     }
-    template = "accounts/_staff_rows.html" if request.headers.get("hx-request") else "accounts/staff.html"
+    template = (
+        "accounts/_staff_rows.html" if request.headers.get("hx-request") else "accounts/staff.html"
+    )
     return render(request, template, context)
 
 
 @router.get("/new")
 def new_page(request: Request, session: DbSession, principal: StaffManage) -> Response:
     """The form for opening a staff account."""
-    values = {"institution_id": principal.institution_id, "roles": []}
+    values: dict[str, object] = {"institution_id": principal.institution_id, "roles": []}
     return render(
         request,
         "accounts/staff_form.html",
@@ -89,7 +93,11 @@ async def create(request: Request, session: DbSession, principal: StaffManage) -
 
 
 def _form_again(
-    request: Request, session: Session, principal: Principal, values: dict[str, Any], errors: FormErrors
+    request: Request,
+    session: Session,
+    principal: Principal,
+    values: dict[str, Any],
+    errors: FormErrors,
 ) -> Response:
     values.pop("password", None)  # never echo a password back into the page
     return render(
@@ -109,7 +117,13 @@ def detail(
 
 
 def _detail(
-    request: Request, session: Session, principal: Principal, user_id: int, *, status_code: int = 200, **extra: Any
+    request: Request,
+    session: Session,
+    principal: Principal,
+    user_id: int,
+    *,
+    status_code: int = 200,
+    **extra: Any,
 ) -> Response:
     view = service.get_staff(session, actor=principal, user_id=user_id)
     user = view.user
@@ -132,7 +146,9 @@ def _detail(
 
 
 @router.post("/{user_id}")
-async def update(request: Request, session: DbSession, principal: StaffManage, user_id: int) -> Response:
+async def update(
+    request: Request, session: DbSession, principal: StaffManage, user_id: int
+) -> Response:
     """Save changes to a staff account."""
     values = form_values(await request.form(), lists=("roles",))
     patch = {k: values.get(k) for k in ("display_name", "department_id", "phone", "email", "roles")}
@@ -147,19 +163,34 @@ async def update(request: Request, session: DbSession, principal: StaffManage, u
             errors = errors_of(error)
         else:
             return _detail(request, session, principal, user_id, flash="已保存。")
-    return _detail(request, session, principal, user_id, status_code=422, values=values, errors=errors)
+    return _detail(
+        request, session, principal, user_id, status_code=422, values=values, errors=errors
+    )
 
 
 @router.post("/{user_id}/active")
-async def set_active(request: Request, session: DbSession, principal: StaffManage, user_id: int) -> Response:
+async def set_active(
+    request: Request, session: DbSession, principal: StaffManage, user_id: int
+) -> Response:
     """Deactivate an account (ends its sessions) or activate it again."""
     form = await request.form()
     try:
         service.update_staff(
-            session, actor=principal, user_id=user_id, data=StaffPatch(active=form.get("active") == "1")
+            session,
+            actor=principal,
+            user_id=user_id,
+            data=StaffPatch(active=form.get("active") == "1"),
         )
     except AppError as error:
-        return _detail(request, session, principal, user_id, status_code=error.status_code, flash=error.message, flash_kind="error")
+        return _detail(
+            request,
+            session,
+            principal,
+            user_id,
+            status_code=error.status_code,
+            flash=error.message,
+            flash_kind="error",
+        )
     return _detail(request, session, principal, user_id, flash="账户状态已更新。")
 
 
@@ -176,7 +207,9 @@ async def reset_password(
         return _detail(
             request, session, principal, user_id, status_code=422, password_error=error.message
         )
-    return _detail(request, session, principal, user_id, flash="密码已重置，该账户的登录会话已全部结束。")
+    return _detail(
+        request, session, principal, user_id, flash="密码已重置，该账户的登录会话已全部结束。"
+    )
 
 
 @router.post("/{user_id}/unlock")
@@ -187,7 +220,11 @@ def unlock(request: Request, session: DbSession, principal: StaffManage, user_id
 
 
 @router.post("/{user_id}/reset-totp")
-def reset_totp(request: Request, session: DbSession, principal: StaffManage, user_id: int) -> Response:
+def reset_totp(
+    request: Request, session: DbSession, principal: StaffManage, user_id: int
+) -> Response:
     """Remove a lost second factor."""
     service.reset_totp(session, actor=principal, user_id=user_id)
-    return _detail(request, session, principal, user_id, flash="已清除双因素认证，下次登录时重新绑定。")
+    return _detail(
+        request, session, principal, user_id, flash="已清除双因素认证，下次登录时重新绑定。"
+    )

@@ -102,6 +102,7 @@ __all__ = [
     "search_institutions",
     "search_staff",
     "set_department_active",
+    "set_role_permissions",
     "staff_user",
     "sync_permissions",
     "unlock",

@@ -56,7 +56,9 @@ class IssuedSecret:
     secret: str
 
 
-def create_client(session: Session, *, settings: Settings, actor: Principal, data: ClientIn) -> IssuedSecret:
+def create_client(
+    session: Session, *, settings: Settings, actor: Principal, data: ClientIn
+) -> IssuedSecret:
     """Register an institution system and hand out its credentials."""
     if not actor.may_act_in(data.institution_id):
         raise OutsideOwnInstitution()
@@ -74,8 +76,12 @@ def create_client(session: Session, *, settings: Settings, actor: Principal, dat
     session.add(client)
     session.flush()
     audit.record(
-        session, actor=actor, action="client.create", resource_type="ApiClient",
-        resource_id=client.client_id, detail={"scopes": scopes, "institution_id": data.institution_id},
+        session,
+        actor=actor,
+        action="client.create",
+        resource_type="ApiClient",
+        resource_id=client.client_id,
+        detail={"scopes": scopes, "institution_id": data.institution_id},
     )
     return IssuedSecret(client, secret)
 
@@ -93,14 +99,22 @@ def list_clients(session: Session, *, actor: Principal) -> list[ApiClient]:
     return [c for c in repository.all_clients(session) if actor.may_act_in(c.institution_id)]
 
 
-def rotate_secret(session: Session, *, settings: Settings, actor: Principal, pk: int) -> IssuedSecret:
+def rotate_secret(
+    session: Session, *, settings: Settings, actor: Principal, pk: int
+) -> IssuedSecret:
     """Replace a client's secret; tokens already issued stay valid until they expire."""
     client = get_client(session, actor=actor, pk=pk)
     if not client.active:
         raise InvalidField("client", "已吊销的接入不能更换密钥。", "client_revoked")
     secret = new_token(32)
     client.secret_digest = token_digest(settings.secret_key, secret)
-    audit.record(session, actor=actor, action="client.rotate_secret", resource_type="ApiClient", resource_id=client.client_id)
+    audit.record(
+        session,
+        actor=actor,
+        action="client.rotate_secret",
+        resource_type="ApiClient",
+        resource_id=client.client_id,
+    )
     return IssuedSecret(client, secret)
 
 
@@ -110,12 +124,20 @@ def revoke_client(session: Session, *, actor: Principal, pk: int) -> ApiClient:
     client.active = False
     client.revoked_at = utcnow()
     repository.revoke_tokens_of(session, client.id)
-    audit.record(session, actor=actor, action="client.revoke", resource_type="ApiClient", resource_id=client.client_id)
+    audit.record(
+        session,
+        actor=actor,
+        action="client.revoke",
+        resource_type="ApiClient",
+        resource_id=client.client_id,
+    )
     return client
 
 
 def _client_label(client: ApiClient) -> Principal:
-    return Principal(kind="client", id=client.id, name=client.name, institution_id=client.institution_id)
+    return Principal(
+        kind="client", id=client.id, name=client.name, institution_id=client.institution_id
+    )
 
 
 @dataclass(frozen=True)
@@ -134,17 +156,19 @@ def issue_token(
     secret_ok = digests_equal(expected, token_digest(settings.secret_key, client_secret))
     if client is None or not secret_ok or not client.active:
         audit.record(
-            session, actor=_client_label(client) if client else None, actor_name=client_id[:200],
-            action="token.denied", resource_type="ApiClient", resource_id=client_id[:200],
+            session,
+            actor=_client_label(client) if client else None,
+            actor_name=client_id[:200],
+            action="token.denied",
+            resource_type="ApiClient",
+            resource_id=client_id[:200],
             outcome="failure",
         )
         raise InvalidClient()
     granted = set(client.scopes.split())
     requested = set(scope.split()) if scope else granted
     if not requested <= granted:
-        raise InvalidScope(
-            f"申请的 scope 超出授权范围：{' '.join(sorted(requested - granted))}。"
-        )
+        raise InvalidScope(f"申请的 scope 超出授权范围：{' '.join(sorted(requested - granted))}。")
     token = new_token(32)
     now = utcnow()
     lifetime = timedelta(minutes=settings.access_token_minutes)
@@ -159,8 +183,12 @@ def issue_token(
     )
     client.last_used_at = now
     audit.record(
-        session, actor=_client_label(client), action="token.issued", resource_type="ApiClient",
-        resource_id=client.client_id, detail={"scopes": sorted(requested)},
+        session,
+        actor=_client_label(client),
+        action="token.issued",
+        resource_type="ApiClient",
+        resource_id=client.client_id,
+        detail={"scopes": sorted(requested)},
     )
     return IssuedToken(token, int(lifetime.total_seconds()), sorted(requested))
 

@@ -151,7 +151,9 @@ def _plain(values: dict[str, object]) -> dict[str, object]:
 
 
 # Departments --------------------------------------------------------------------------------
-def list_departments(session: Session, *, actor: Principal, institution_id: int) -> list[Department]:
+def list_departments(
+    session: Session, *, actor: Principal, institution_id: int
+) -> list[Department]:
     """The departments of an institution ``actor`` may see."""
     get_institution(session, actor=actor, institution_id=institution_id)
     return list(repository.departments_of(session, institution_id))

@@ -12,7 +12,12 @@ import segno
 from sqlalchemy.orm import Session
 
 from healthcard.accounts import repository
-from healthcard.accounts.exceptions import AccountLocked, InvalidCredentials, InvalidTotp
+from healthcard.accounts.exceptions import (
+    AccountLocked,
+    InvalidCredentials,
+    InvalidTotp,
+    StaffNotFound,
+)
 from healthcard.accounts.permissions import ACCOUNT_SELF
 from healthcard.accounts.service.passwords import (
     check_policy,
@@ -41,8 +46,17 @@ class LoginOutcome:
     next_step: NextStep
 
 
+def _user(session: Session, user_id: int) -> StaffUser:
+    user = repository.get_staff(session, user_id)
+    if user is None:
+        raise StaffNotFound()
+    return user
+
+
 def _label(user: StaffUser) -> Principal:
-    return Principal(kind="staff", id=user.id, name=user.display_name, institution_id=user.institution_id)
+    return Principal(
+        kind="staff", id=user.id, name=user.display_name, institution_id=user.institution_id
+    )
 
 
 def login(
@@ -63,8 +77,12 @@ def login(
     user = repository.staff_by_username(session, username.strip().lower())
     if user is not None and user.locked_until is not None and user.locked_until > now:
         audit.record(
-            session, actor=_label(user), action="login.locked", resource_type="StaffUser",
-            resource_id=user.id, outcome="denied",
+            session,
+            actor=_label(user),
+            action="login.locked",
+            resource_type="StaffUser",
+            resource_id=user.id,
+            outcome="denied",
         )
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
         raise AccountLocked(user.locked_until, minutes)
@@ -90,7 +108,13 @@ def login(
     )
     if next_step != "totp":
         user.last_login_at = now
-        audit.record(session, actor=_label(user), action="login.success", resource_type="StaffUser", resource_id=user.id)
+        audit.record(
+            session,
+            actor=_label(user),
+            action="login.success",
+            resource_type="StaffUser",
+            resource_id=user.id,
+        )
     session.flush()
     return LoginOutcome(token=token, user=user, next_step=next_step)
 
@@ -100,23 +124,37 @@ def _record_failure(
 ) -> NoReturn:
     if user is None:
         audit.record(
-            session, actor=None, actor_name=username[:200], action="login.failed",
-            resource_type="StaffUser", outcome="failure", detail={"reason": "unknown_user"},
+            session,
+            actor=None,
+            actor_name=username[:200],
+            action="login.failed",
+            resource_type="StaffUser",
+            outcome="failure",
+            detail={"reason": "unknown_user"},
         )
         raise InvalidCredentials()
     user.failed_logins += 1
     remaining = settings.login_max_failures - user.failed_logins
     reason = "inactive" if not user.active else "bad_password"
     audit.record(
-        session, actor=_label(user), action="login.failed", resource_type="StaffUser",
-        resource_id=user.id, outcome="failure", detail={"reason": reason, "count": user.failed_logins},
+        session,
+        actor=_label(user),
+        action="login.failed",
+        resource_type="StaffUser",
+        resource_id=user.id,
+        outcome="failure",
+        detail={"reason": reason, "count": user.failed_logins},
     )
     if remaining <= 0:
         user.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
         user.failed_logins = 0
         audit.record(
-            session, actor=_label(user), action="account.locked", resource_type="StaffUser",
-            resource_id=user.id, outcome="denied",
+            session,
+            actor=_label(user),
+            action="account.locked",
+            resource_type="StaffUser",
+            resource_id=user.id,
+            outcome="denied",
             detail={"minutes": settings.login_lockout_minutes},
         )
         session.flush()
@@ -146,8 +184,11 @@ def logout(session: Session, *, settings: Settings, token: str) -> None:
     row.ended_reason = "logout"
     user = repository.get_staff(session, row.user_id)
     audit.record(
-        session, actor=_label(user) if user else None, action="logout",
-        resource_type="StaffUser", resource_id=row.user_id,
+        session,
+        actor=_label(user) if user else None,
+        action="logout",
+        resource_type="StaffUser",
+        resource_id=row.user_id,
     )
 
 
@@ -175,8 +216,12 @@ def resolve_session(session: Session, *, settings: Settings, token: str) -> Sess
         row.ended_at = now
         row.ended_reason = "idle"
         audit.record(
-            session, actor=_label(user), action="session.expired", resource_type="StaffUser",
-            resource_id=user.id, detail={"idle_minutes": settings.session_idle_minutes},
+            session,
+            actor=_label(user),
+            action="session.expired",
+            resource_type="StaffUser",
+            resource_id=user.id,
+            detail={"idle_minutes": settings.session_idle_minutes},
         )
         return SessionState(None, "idle", user)
     if not row.second_factor_passed:
@@ -186,10 +231,16 @@ def resolve_session(session: Session, *, settings: Settings, token: str) -> Sess
     return SessionState(_principal(session, settings=settings, user=user, row=row), "active", user)
 
 
-def _principal(session: Session, *, settings: Settings, user: StaffUser, row: StaffSession) -> Principal:
+def _principal(
+    session: Session, *, settings: Settings, user: StaffUser, row: StaffSession
+) -> Principal:
     roles = repository.staff_role_rows(session, user.id)
     permissions = repository.staff_permissions(session, user.id)
-    if settings.require_totp_for_admins and not user.totp_enabled and any(r.is_admin for r in roles):
+    if (
+        settings.require_totp_for_admins
+        and not user.totp_enabled
+        and any(r.is_admin for r in roles)
+    ):
         permissions = {ACCOUNT_SELF}  # an administrator must enrol a second factor first
     institution = repository.get_institution(session, user.institution_id)
     return Principal(
@@ -244,8 +295,7 @@ class Enrolment:
 
 def begin_totp_enrolment(session: Session, *, settings: Settings, user_id: int) -> Enrolment:
     """Create a fresh secret for the user to scan; it takes effect once a code is confirmed."""
-    user = repository.get_staff(session, user_id)
-    assert user is not None
+    user = _user(session, user_id)
     secret = pyotp.random_base32()
     user.totp_secret_sealed = seal(
         _totp_key(settings), secret.encode(), associated=f"staff:{user.id}".encode()
@@ -272,13 +322,16 @@ def _enrolment(secret: str, user: StaffUser) -> Enrolment:
     return Enrolment(secret=secret, uri=uri, qr_svg=buffer.getvalue().decode())
 
 
-def confirm_totp_enrolment(session: Session, *, settings: Settings, actor: Principal, code: str) -> None:
+def confirm_totp_enrolment(
+    session: Session, *, settings: Settings, actor: Principal, code: str
+) -> None:
     """Turn the second factor on once the user proves the authenticator shows the right codes."""
-    user = repository.get_staff(session, actor.id)
-    assert user is not None
+    user = _user(session, actor.id)
     _check_code(settings, user, code)
     user.totp_enabled = True
-    audit.record(session, actor=actor, action="totp.enrolled", resource_type="StaffUser", resource_id=user.id)
+    audit.record(
+        session, actor=actor, action="totp.enrolled", resource_type="StaffUser", resource_id=user.id
+    )
 
 
 def pass_second_factor(session: Session, *, settings: Settings, token: str, code: str) -> StaffUser:
@@ -286,49 +339,62 @@ def pass_second_factor(session: Session, *, settings: Settings, token: str, code
     row = repository.session_by_digest(session, token_digest(settings.secret_key, token))
     if row is None or row.ended_at is not None or row.second_factor_passed:
         raise InvalidTotp("登录已失效，请重新输入用户名和密码。")
-    user = repository.get_staff(session, row.user_id)
-    assert user is not None
+    user = _user(session, row.user_id)
     try:
         _check_code(settings, user, code)
     except InvalidTotp:
         audit.record(
-            session, actor=_label(user), action="login.totp_failed", resource_type="StaffUser",
-            resource_id=user.id, outcome="failure",
+            session,
+            actor=_label(user),
+            action="login.totp_failed",
+            resource_type="StaffUser",
+            resource_id=user.id,
+            outcome="failure",
         )
         raise
     row.second_factor_passed = True
     row.last_seen_at = utcnow()
     user.last_login_at = utcnow()
     audit.record(
-        session, actor=_label(user), action="login.success", resource_type="StaffUser",
-        resource_id=user.id, detail={"second_factor": "totp"},
+        session,
+        actor=_label(user),
+        action="login.success",
+        resource_type="StaffUser",
+        resource_id=user.id,
+        detail={"second_factor": "totp"},
     )
     return user
 
 
 def disable_totp(session: Session, *, settings: Settings, actor: Principal, code: str) -> None:
     """Switch one's own second factor off (needs a current code; not allowed where required)."""
-    user = repository.get_staff(session, actor.id)
-    assert user is not None
+    user = _user(session, actor.id)
     if settings.require_totp_for_admins and _is_admin(session, user):
         raise InvalidTotp("管理员必须启用双因素认证，不能关闭。")
     _check_code(settings, user, code)
     user.totp_enabled = False
     user.totp_secret_sealed = None
-    audit.record(session, actor=actor, action="totp.disabled", resource_type="StaffUser", resource_id=user.id)
+    audit.record(
+        session, actor=actor, action="totp.disabled", resource_type="StaffUser", resource_id=user.id
+    )
 
 
 def change_own_password(
     session: Session, *, actor: Principal, current_password: str, new_password: str
 ) -> None:
     """Change one's own password after proving the current one."""
-    user = repository.get_staff(session, actor.id)
-    assert user is not None
+    user = _user(session, actor.id)
     if not verify_password(user.password_hash, current_password):
         raise InvalidCredentials()
     check_policy(new_password, username=user.username)
     user.password_hash = hash_password(new_password)
-    audit.record(session, actor=actor, action="password.changed", resource_type="StaffUser", resource_id=user.id)
+    audit.record(
+        session,
+        actor=actor,
+        action="password.changed",
+        resource_type="StaffUser",
+        resource_id=user.id,
+    )
 
 
 def staff_user(session: Session, user_id: int) -> StaffUser | None:

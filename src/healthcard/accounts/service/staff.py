@@ -73,7 +73,9 @@ def _valid_permissions(session: Session, codes: list[str]) -> set[str]:
     known = repository.known_permission_codes(session)
     unknown = sorted(set(codes) - known)
     if unknown:
-        raise InvalidField("permissions", f"未知的权限：{', '.join(unknown)}。", "unknown_permission")
+        raise InvalidField(
+            "permissions", f"未知的权限：{', '.join(unknown)}。", "unknown_permission"
+        )
     return set(codes)
 
 
@@ -133,7 +135,9 @@ def delete_role(session: Session, *, actor: Principal, role_code: str) -> None:
     if repository.role_holders(session, role.id):
         raise RoleInUse()
     repository.delete_role(session, role)
-    audit.record(session, actor=actor, action="role.delete", resource_type="Role", resource_id=role_code)
+    audit.record(
+        session, actor=actor, action="role.delete", resource_type="Role", resource_id=role_code
+    )
 
 
 # Staff --------------------------------------------------------------------------------------
@@ -177,7 +181,9 @@ def _grantable_roles(session: Session, *, actor: Principal, codes: list[str]) ->
         too_high = [r.code for r in roles if r.platform_wide]
         if too_high:
             raise InvalidField(
-                "roles", f"机构管理员不能授予全平台角色：{', '.join(too_high)}。", "role_not_grantable"
+                "roles",
+                f"机构管理员不能授予全平台角色：{', '.join(too_high)}。",
+                "role_not_grantable",
             )
     return roles
 
@@ -224,7 +230,9 @@ def create_staff(session: Session, *, actor: Principal, data: StaffIn) -> StaffV
     return StaffView(user, [r.code for r in roles])
 
 
-def update_staff(session: Session, *, actor: Principal, user_id: int, data: StaffPatch) -> StaffView:
+def update_staff(
+    session: Session, *, actor: Principal, user_id: int, data: StaffPatch
+) -> StaffView:
     """Change a staff account's details, roles or whether it is active."""
     view = get_staff(session, actor=actor, user_id=user_id)
     user = view.user
@@ -267,7 +275,11 @@ def reset_password(session: Session, *, actor: Principal, user_id: int, new_pass
     user.locked_until = None
     repository.end_sessions_of(session, user.id, "password_reset")
     audit.record(
-        session, actor=actor, action="staff.password_reset", resource_type="StaffUser", resource_id=user.id
+        session,
+        actor=actor,
+        action="staff.password_reset",
+        resource_type="StaffUser",
+        resource_id=user.id,
     )
 
 
@@ -276,7 +288,9 @@ def unlock(session: Session, *, actor: Principal, user_id: int) -> None:
     user = get_staff(session, actor=actor, user_id=user_id).user
     user.failed_logins = 0
     user.locked_until = None
-    audit.record(session, actor=actor, action="staff.unlock", resource_type="StaffUser", resource_id=user.id)
+    audit.record(
+        session, actor=actor, action="staff.unlock", resource_type="StaffUser", resource_id=user.id
+    )
 
 
 def reset_totp(session: Session, *, actor: Principal, user_id: int) -> None:
@@ -285,4 +299,10 @@ def reset_totp(session: Session, *, actor: Principal, user_id: int) -> None:
     user.totp_enabled = False
     user.totp_secret_sealed = None
     user.totp_last_step = None
-    audit.record(session, actor=actor, action="staff.totp_reset", resource_type="StaffUser", resource_id=user.id)
+    audit.record(
+        session,
+        actor=actor,
+        action="staff.totp_reset",
+        resource_type="StaffUser",
+        resource_id=user.id,
+    )

@@ -1,0 +1,157 @@
+"""The web console in a real headless Chromium: login per role, lockout, institutions with the
+htmx live search, the audit chain check, the language switch, and screenshots for a human eye."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy.orm import Session
+
+from healthcard.core.db import make_engine
+from healthcard.demo.service import DEMO_PASSWORD, LOGINS, DemoLogin, demo_uscc
+from tests.admin.test_pages import MENUS
+from tests.e2e.conftest import ARTIFACTS, login_through_form
+from tests.factories import create_staff
+
+_serial = itertools.count(88_000_001)
+OpenAs = Callable[[str], Page]
+
+
+def _menu(page: Page) -> set[str]:
+    links = page.locator('[data-testid^="nav-/console/"]')
+    return {str(link.get_attribute("data-testid")).removeprefix("nav-") for link in links.all()}
+
+
+@pytest.mark.parametrize("demo", LOGINS, ids=[login.username for login in LOGINS])
+def test_login_shows_the_roles_menu_and_logout(page: Page, demo: DemoLogin) -> None:
+    page.goto("/login")
+    login_through_form(page, demo.username, DEMO_PASSWORD)
+    page.wait_for_url(re.compile(r"/console$"))
+    expect(page.get_by_test_id("welcome")).to_contain_text(demo.name)
+    assert _menu(page) == MENUS[demo.role]
+
+    page.get_by_test_id("logout").click()
+    page.wait_for_url(re.compile(r"/login\?bye=1$"))
+    expect(page.get_by_test_id("login-submit")).to_be_visible()
+    assert page.get_by_test_id("logout").count() == 0
+    page.goto("/console")
+    expect(page).to_have_url(re.compile(r"/login"))  # the session really ended
+
+
+def test_wrong_password_is_refused(page: Page) -> None:
+    page.goto("/login")
+    login_through_form(page, "nurse", "Wrong!Passw0rd")
+    error = page.get_by_test_id("login-error")
+    expect(error).to_contain_text("用户名或密码错误")
+    expect(page.locator("#username")).to_have_value("nurse")
+
+
+def test_five_wrong_passwords_lock_the_account(page: Page, live_database_url: str) -> None:
+    engine = make_engine(live_database_url)
+    try:
+        with Session(engine) as session:
+            create_staff(session, username="e2e-lockme", roles=["doctor"])
+    finally:
+        engine.dispose()
+    page.goto("/login")
+    for _ in range(5):
+        login_through_form(page, "e2e-lockme", "Wrong!Passw0rd")
+        expect(page.locator("#password")).to_have_value("")  # the answer page has loaded
+        expect(page.get_by_test_id("login-error")).to_be_visible()
+    error = page.get_by_test_id("login-error")
+    expect(error).to_have_attribute("data-code", "account_locked")
+    expect(error).to_contain_text("锁定")
+
+
+def test_admin_registers_an_institution_and_finds_it(login_as: OpenAs) -> None:
+    page = login_as("admin")
+    serial = next(_serial)
+    name = f"烟台芝罘区端到端测试医院{serial}"
+    uscc = demo_uscc("370602", serial)
+
+    page.goto("/console/institutions")
+    page.get_by_test_id("new-institution").click()
+    page.wait_for_url(re.compile(r"/console/institutions/new$"))
+    page.fill("#f-uscc", uscc)
+    page.fill("#f-name", name)
+    page.select_option("#f-kind", "hospital")
+    page.fill("#f-division_code", "370602")
+    page.get_by_test_id("save").click()
+
+    page.wait_for_url(re.compile(r"/console/institutions/\d+\?created=1$"))
+    expect(page.locator("h1")).to_have_text(name)
+    expect(page.locator("main")).to_contain_text(uscc)
+    expect(page.locator("main")).to_contain_text("芝罘区")
+
+    page.fill("#f-code", "E2E")
+    page.fill("#f-name", "端到端科")
+    page.get_by_test_id("add-department").click()
+    departments = page.get_by_test_id("department-table")
+    expect(departments).to_contain_text("E2E")
+    expect(departments).to_contain_text("端到端科")
+
+    page.goto("/console/institutions")
+    page.evaluate("window.__e2eSamePage = true")  # gone if the search reloads the page
+    page.locator("#q").press_sequentially(str(serial), delay=20)
+    rows = page.locator("#rows tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(name)
+    expect(page).to_have_url(re.compile(rf"q={serial}"))  # hx-push-url
+    assert page.evaluate("window.__e2eSamePage") is True
+
+
+def test_bad_credit_code_is_refused(login_as: OpenAs) -> None:
+    page = login_as("admin")
+    good = demo_uscc("370602", next(_serial))
+    bad = good[:-1] + ("0" if good[-1] != "0" else "1")
+    page.goto("/console/institutions/new")
+    page.fill("#f-uscc", bad)
+    page.fill("#f-name", "校验码错误的医院")
+    page.select_option("#f-kind", "hospital")
+    page.fill("#f-division_code", "370602")
+    page.get_by_test_id("save").click()
+    expect(page.locator(".field-error[data-field=uscc]")).to_be_visible()
+    expect(page.locator("#f-uscc")).to_have_value(bad)
+    expect(page).to_have_url(re.compile(r"/console/institutions/new$"))
+
+
+def test_auditor_verifies_the_audit_chain(login_as: OpenAs) -> None:
+    page = login_as("auditor")
+    page.goto("/console/audit")
+    table = page.get_by_test_id("audit-table")
+    expect(table).to_be_visible()
+    assert table.locator("tbody tr").count() > 0
+    page.evaluate("window.__e2eSamePage = true")
+    page.get_by_test_id("audit-verify").click()
+    expect(page.get_by_test_id("verify-ok")).to_be_visible()
+    assert page.evaluate("window.__e2eSamePage") is True  # swapped in by htmx, no page load
+
+
+def test_language_switch_sticks(login_as: OpenAs) -> None:
+    page = login_as("doctor")
+    page.goto("/console/divisions")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    page.get_by_test_id("lang-en").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page).to_have_url(re.compile(r"/console/divisions$"))  # back where we were
+    page.goto("/console")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_test_id("lang-zh_Hans")).to_be_visible()
+
+
+def test_screenshots_of_the_admin_console(login_as: OpenAs) -> None:
+    page = login_as("admin")
+    ARTIFACTS.mkdir(exist_ok=True)
+    shots: list[Path] = []
+    for url, name in (("/console", "admin-dashboard"), ("/console/institutions", "institutions")):
+        page.goto(url)
+        expect(page.get_by_test_id("nav")).to_be_visible()
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        shots.append(path)
+    assert all(p.stat().st_size > 1_000 for p in shots)
