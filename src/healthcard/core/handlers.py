@@ -12,6 +12,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from healthcard.core.context import request_id_var
@@ -221,6 +222,20 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return respond(request, problem, dict(exc.headers or {}))
 
 
+async def _integrity_error(request: Request, exc: Exception) -> Response:
+    # A uniqueness rule enforced by the database (the services check first; this is the case
+    # of two requests racing each other). The transaction was rolled back: nothing half-written.
+    log.info("integrity error answered with 409", exc_info=exc)
+    problem = _problem(
+        request,
+        409,
+        "conflict",
+        "数据与已有记录冲突（可能是同时提交的重复数据），请刷新后重试。",
+        [],
+    )
+    return respond(request, problem)
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", exc_info=exc)
     problem = _problem(
@@ -234,4 +249,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(Exception, _unexpected)
