@@ -44,7 +44,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-E2E_SECRET = "e2e-secret-key-that-is-long-enough-for-the-platform-0123456789"  # noqa: S105
+E2E_SECRET = "e2e-secret-key-that-is-long-enough-for-the-platform-0123456789"
 HERE = Path(__file__).resolve().parent
 
 StorageState = dict[str, Any]
@@ -115,9 +115,7 @@ def live_server(live_database_url: str) -> Iterator[str]:
     """The platform served on 127.0.0.1 in a background thread; yields its base URL."""
     app = create_app(_settings(live_database_url))
     port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, name="e2e-uvicorn", daemon=True)
     thread.start()
     base_url = f"http://127.0.0.1:{port}"

@@ -4,12 +4,12 @@ htmx live search, the audit chain check, the language switch, and screenshots fo
 from __future__ import annotations
 
 import itertools
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
 from healthcard.core.db import make_engine
@@ -17,6 +17,11 @@ from healthcard.demo.service import DEMO_PASSWORD, LOGINS, DemoLogin, demo_uscc
 from tests.admin.test_pages import MENUS
 from tests.e2e.conftest import ARTIFACTS, login_through_form
 from tests.factories import create_staff
+
+if os.environ.get("HEALTHCARD_REQUIRE_BROWSER") != "1":
+    pytest.importorskip("playwright", reason="Playwright not installed: pip install playwright")
+
+from playwright.sync_api import Page, expect
 
 _serial = itertools.count(88_000_001)
 OpenAs = Callable[[str], Page]
