@@ -15,7 +15,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 import uvicorn
@@ -127,10 +127,11 @@ def live_server(live_database_url: str) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-def _unavailable(reason: str) -> None:
+def browser_unavailable(reason: str) -> NoReturn:
+    """Skip the e2e tests, or fail them where a browser is required (HEALTHCARD_REQUIRE_BROWSER=1)."""
     if os.environ.get("HEALTHCARD_REQUIRE_BROWSER") == "1":
         pytest.fail(f"HEALTHCARD_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
-    pytest.skip(reason)
+    pytest.skip(reason, allow_module_level=True)
 
 
 @pytest.fixture(scope="session")
@@ -139,7 +140,7 @@ def browser() -> Iterator[Browser]:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("Playwright not installed: pip install playwright (no browser download)")
+        browser_unavailable("Playwright not installed: pip install playwright (no browser download)")
     if not CHROMIUM.exists():
         _unavailable(f"Chromium not installed at {CHROMIUM}: apt-get install -y chromium")
     with sync_playwright() as playwright:

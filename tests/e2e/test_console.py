@@ -4,7 +4,6 @@ htmx live search, the audit chain check, the language switch, and screenshots fo
 from __future__ import annotations
 
 import itertools
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -15,13 +14,13 @@ from sqlalchemy.orm import Session
 from healthcard.core.db import make_engine
 from healthcard.demo.service import DEMO_PASSWORD, LOGINS, DemoLogin, demo_uscc
 from tests.admin.test_pages import MENUS
-from tests.e2e.conftest import ARTIFACTS, login_through_form
+from tests.e2e.conftest import ARTIFACTS, browser_unavailable, login_through_form
 from tests.factories import create_staff
 
-if os.environ.get("HEALTHCARD_REQUIRE_BROWSER") != "1":
-    pytest.importorskip("playwright", reason="Playwright not installed: pip install playwright")
-
-from playwright.sync_api import Page, expect
+try:
+    from playwright.sync_api import Page, expect
+except ImportError:
+    browser_unavailable("Playwright not installed: pip install playwright")
 
 _serial = itertools.count(88_000_001)
 OpenAs = Callable[[str], Page]
