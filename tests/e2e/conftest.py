@@ -128,7 +128,7 @@ def live_server(live_database_url: str) -> Iterator[str]:
 
 
 def browser_unavailable(reason: str) -> NoReturn:
-    """Skip the e2e tests, or fail them where a browser is required (HEALTHCARD_REQUIRE_BROWSER=1)."""
+    """Skip the e2e tests, or fail them where a browser is required (HEALTHCARD_REQUIRE_BROWSER)."""
     if os.environ.get("HEALTHCARD_REQUIRE_BROWSER") == "1":
         pytest.fail(f"HEALTHCARD_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
     pytest.skip(reason, allow_module_level=True)
@@ -140,9 +140,9 @@ def browser() -> Iterator[Browser]:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        browser_unavailable("Playwright not installed: pip install playwright (no browser download)")
+        browser_unavailable("Playwright not installed: pip install playwright")
     if not CHROMIUM.exists():
-        _unavailable(f"Chromium not installed at {CHROMIUM}: apt-get install -y chromium")
+        browser_unavailable(f"Chromium not installed at {CHROMIUM}: apt-get install -y chromium")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS

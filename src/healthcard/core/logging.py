@@ -14,6 +14,8 @@ class _RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
             record.request_id = request_id_var.get()
+        if hasattr(record, "color_message"):
+            del record.color_message  # uvicorn's ANSI-coloured duplicate of the message
         return True
 
 
