@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from healthcard.accounts import service as accounts_service
 from healthcard.admin import service
 from healthcard.admin.permissions import (
     AUDIT_EXPORT,
@@ -31,9 +32,11 @@ OUTCOMES = {"success": N_("成功"), "failure": N_("失败"), "denied": N_("拒�
 
 
 @router.get("/console")
-def home(request: Request, principal: Authenticated) -> Response:
+def home(request: Request, session: DbSession, principal: Authenticated) -> Response:
     """The console home: who you are and where to go."""
-    return render(request, "admin/home.html", {"roles": sorted(principal.roles)})
+    names = accounts_service.role_names(session)
+    roles = sorted(names.get(code, code) for code in principal.roles)
+    return render(request, "admin/home.html", {"roles": roles})
 
 
 def _query(

@@ -35,6 +35,9 @@ def _local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
 
 
 templates.env.filters["local_time"] = _local_time
+# `value|t` translates a string that comes from data (role names, menu labels marked with N_):
+# unlike `_()`, it never applies %-formatting, so a "%" typed by an administrator is harmless.
+templates.env.filters["t"] = gettext_
 templates.env.globals["LOCALES"] = LOCALES
 
 

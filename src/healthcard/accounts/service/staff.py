@@ -64,6 +64,11 @@ def list_roles(session: Session) -> list[tuple[Role, set[str]]]:
     return [(r, repository.grants_of(session, r.id)) for r in repository.all_roles(session)]
 
 
+def role_names(session: Session) -> dict[str, str]:
+    """Role code to its name for people."""
+    return {r.code: r.name for r in repository.all_roles(session)}
+
+
 def list_permissions(session: Session) -> list[Permission]:
     """Every permission known to the database."""
     return list(repository.all_permissions(session))
