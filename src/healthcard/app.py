@@ -20,7 +20,10 @@ from healthcard.core.db import make_engine, make_session_factory
 from healthcard.core.http import RequestContextMiddleware
 from healthcard.divisions import pages as divisions_pages
 from healthcard.divisions import routes as divisions_routes
+from healthcard.fhir import patient as fhir_patient
 from healthcard.fhir import routes as fhir_routes
+from healthcard.identity import pages as identity_pages
+from healthcard.identity import routes as identity_routes
 from healthcard.ops import routes as ops_routes
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -28,11 +31,14 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 ROUTERS = (
     ops_routes.router,
     fhir_routes.router,
+    fhir_patient.router,
     accounts_routes.router,
     divisions_routes.router,
+    identity_routes.router,
     admin_routes.router,
     accounts_pages.router,
     divisions_pages.router,
+    identity_pages.router,
     admin_pages.router,
 )
 

@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
 
 import healthcard.app  # noqa: F401 - imports every domain, so all permissions are registered
 from healthcard.accounts import service as accounts_service
 from healthcard.accounts.schemas import ClientIn, StaffIn
 from healthcard.core import audit, migrate
+from healthcard.core.commands import operator, transaction
 from healthcard.core.config import get_settings
-from healthcard.core.db import make_engine, make_session_factory
+from healthcard.core.db import make_engine
 from healthcard.core.errors import AppError
-from healthcard.core.principal import system_principal
 from healthcard.demo import service as demo_service
+from healthcard.identity import cli as identity_cli
+from healthcard.identity import service as identity_service
 
 app = typer.Typer(help="居民健康卡平台 healthcard", no_args_is_help=True)
 db_app = typer.Typer(help="数据库：迁移与状态", no_args_is_help=True)
@@ -30,6 +29,7 @@ users_app = typer.Typer(help="人员账户", no_args_is_help=True)
 clients_app = typer.Typer(help="接入系统（OAuth2 客户端）", no_args_is_help=True)
 demo_app = typer.Typer(help="演示数据", no_args_is_help=True)
 audit_app = typer.Typer(help="审计日志", no_args_is_help=True)
+app.add_typer(identity_cli.app, name="empi")
 for sub, name in (
     (db_app, "db"),
     (users_app, "users"),
@@ -41,25 +41,6 @@ for sub, name in (
 
 console = Console()
 err = Console(stderr=True)
-
-
-@contextmanager
-def transaction() -> Iterator[Session]:
-    """One transaction against the configured database."""
-    engine = make_engine(get_settings().database_url)
-    factory = make_session_factory(engine)
-    try:
-        with factory() as session, session.begin():
-            yield session
-    finally:
-        engine.dispose()
-
-
-def _operator() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
 
 
 def _fail(message: str) -> None:
@@ -106,7 +87,7 @@ def users_create(
     """Open a staff account (for the first administrator of a new installation)."""
     with transaction() as session:
         accounts_service.sync_permissions(session)
-        actor = system_principal(_operator())
+        actor = operator()
         found, _ = accounts_service.search_institutions(
             session, actor=actor, text=institution, limit=2
         )
@@ -149,7 +130,7 @@ def clients_create(
             issued = accounts_service.create_client(
                 session,
                 settings=get_settings(),
-                actor=system_principal(_operator()),
+                actor=operator(),
                 data=ClientIn(name=name, institution_id=institution_id, scopes=scope),
             )
         except AppError as error:
@@ -169,13 +150,44 @@ def demo_load(quiet: bool = typer.Option(False, help="已加载时不输出提�
                 console.print("演示数据已存在，跳过。")
             return
         credentials = demo_service.load(session, settings=settings)
+        people = demo_service.load_population(session, settings=settings)
     console.print("[green]已加载演示数据。[/green]")
+    console.print(
+        f"演示居民：{people.registered} 条登记（新建 {people.outcomes.get('created', 0)}，"
+        f"匹配 {people.outcomes.get('matched', 0)}，待审核 {people.outcomes.get('review', 0)}；"
+        f"证件号有误被拒 {people.refused}）"
+    )
     if credentials:
         client_id, secret = credentials.split(":", 1)
         console.print(
             f"演示接入系统（{demo_service.DEMO_CLIENT_NAME}）"
             f"client_id={client_id} client_secret={secret}"
         )
+
+
+@demo_app.command("population")
+def demo_population(
+    persons: int = typer.Option(10_000, min=1, help="人数"),
+    sources: int = typer.Option(5, min=1, max=99, help="医院（数据来源）数"),
+    seed: int = typer.Option(1, help="随机种子：相同种子生成相同文件"),
+    out: Path = typer.Option(..., "--out", help="输出 CSV（INPUT 格式，另加 truth_person 列）"),
+) -> None:
+    """Write a synthetic population with realistic errors (for linkage tests and benchmarks)."""
+    with Progress(
+        TextColumn("生成人口"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+    ) as progress:
+        task = progress.add_task("population", total=persons)
+        stats = identity_service.write_population_csv(
+            out,
+            persons=persons,
+            sources=sources,
+            seed=seed,
+            progress=lambda done: progress.update(task, completed=done),
+        )
+    console.print(
+        f"{stats.persons} 人，{stats.records} 条记录，来源 {stats.sources} 家，"
+        f"真实同一人记录对 {stats.true_pairs} 对 → {out}"
+    )
 
 
 @demo_app.command("logins")
@@ -207,7 +219,7 @@ def audit_verify() -> None:
             result = audit.verify(session, progress=lambda n: progress.advance(task, n))
         audit.record(
             session,
-            actor=system_principal(_operator()),
+            actor=operator(),
             action="audit.verify",
             resource_type="AuditEvent",
             outcome="success" if result.ok else "failure",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from tests.factories import create_staff, login
 
+_DESK = {"/console/residents", "/console/register", "/console/divisions"}
 MENUS = {
     "system_admin": {
         "/console/institutions",
@@ -20,14 +21,16 @@ MENUS = {
         "/console/clients",
         "/console/audit",
         "/console/divisions",
+        "/console/residents",
     },
     "institution_admin": {"/console/institutions", "/console/staff", "/console/divisions"},
-    "card_operator": {"/console/institutions", "/console/divisions"},
+    "card_operator": {"/console/institutions", *_DESK},
     "auditor": {"/console/institutions", "/console/audit", "/console/divisions"},
-    "doctor": {"/console/divisions"},
-    "nurse": {"/console/divisions"},
-    "public_health_worker": {"/console/divisions"},
-    "cashier": {"/console/divisions"},
+    "doctor": _DESK,
+    "nurse": _DESK,
+    "public_health_worker": _DESK,
+    "cashier": _DESK,
+    "data_steward": {"/console/residents", "/console/empi/reviews", "/console/divisions"},
 }
 
 

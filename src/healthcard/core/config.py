@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     secure_cookies: bool = False
+    empi_auto_link_threshold: float = Field(default=0.95, gt=0, le=1)
+    empi_review_threshold: float = Field(default=0.5, gt=0, le=1)
     log_json: bool = True
     log_level: str = "INFO"
 

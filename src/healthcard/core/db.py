@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -77,6 +87,21 @@ def _configure_sqlite(engine: Engine) -> None:
         # IMMEDIATE takes the write lock up front: concurrent requests queue instead of failing
         # with SQLITE_BUSY when a reader later wants to write. SQLite is the single-node option.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def advisory_lock(session: Session, *keys: str) -> None:
+    """Serialise transactions that touch the same ``keys`` until this one ends.
+
+    PostgreSQL: transaction-level advisory locks, taken in sorted order (no deadlocks between
+    two callers). SQLite needs nothing: ``BEGIN IMMEDIATE`` already serialises writers.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted(set(keys)):
+        number = int.from_bytes(
+            hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True
+        )
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": number})
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

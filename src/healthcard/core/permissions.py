@@ -24,6 +24,7 @@ class Role(StrEnum):
     PUBLIC_HEALTH_WORKER = "public_health_worker"
     CASHIER = "cashier"
     AUDITOR = "auditor"
+    DATA_STEWARD = "data_steward"
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,9 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
     ),
     BuiltinRole(Role.CASHIER, N_("收费员"), N_("收费与结算"), False, False),
     BuiltinRole(Role.AUDITOR, N_("审计员"), N_("查询与导出审计日志"), True, False),
+    BuiltinRole(
+        Role.DATA_STEWARD, N_("数据管理员"), N_("处理主索引待审核配对、合并与撤销"), True, False
+    ),
 )
 
 

@@ -5,14 +5,19 @@ synthetic but valid (check digit computed with python-stdnum)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.orm import Session
 from stdnum.cn import uscc
 
 from healthcard.accounts import service as accounts_service
 from healthcard.accounts.schemas import ClientIn, DepartmentIn, InstitutionIn, StaffIn
 from healthcard.core.config import Settings
-from healthcard.core.principal import system_principal
+from healthcard.core.errors import AppError
+from healthcard.core.principal import Principal, system_principal
+from healthcard.identity import service as identity_service
+from healthcard.identity.schemas import IdentifierIn, RegistrationIn
 
 DEMO_PASSWORD = "Healthcard@2026"  # noqa: S105 - published demo credential, development only
 DEMO_CLIENT_NAME = "烟台毓璜顶医院 HIS"
@@ -103,6 +108,7 @@ LOGINS = (
     DemoLogin("phworker", "张丽华", "public_health_worker", "xysq", "GW"),
     DemoLogin("cashier", "赵敏", "cashier", "yhd", "SFC"),
     DemoLogin("auditor", "审计员", "auditor", "wjw"),
+    DemoLogin("steward", "数据管理员", "data_steward", "kzx"),
 )
 
 
@@ -168,3 +174,87 @@ def load(session: Session, *, settings: Settings) -> str | None:
         ),
     )
     return f"{issued.client.client_id}:{issued.secret}"
+
+
+# A synthetic population registered by the demo hospitals through the online matcher, so a
+# newcomer sees matching, the review queue and merges at once.
+POPULATION_SOURCES = {"H01": "yhd", "H02": "ytsyy", "H03": "xysq", "H04": "mlwsy"}
+POPULATION_PERSONS = 150
+POPULATION_SEED = 2026
+AMBIGUOUS = 6
+
+
+@dataclass(frozen=True)
+class PopulationLoad:
+    registered: int
+    refused: int
+    outcomes: dict[str, int]
+
+
+def load_population(
+    session: Session, *, settings: Settings, persons: int = POPULATION_PERSONS
+) -> PopulationLoad:
+    """Register a synthetic population across the demo hospitals (errors and all)."""
+    institutions = {i.name: i for i in accounts_service.list_all_institutions(session)}
+    by_key = {d.key: institutions[d.name] for d in INSTITUTIONS if d.name in institutions}
+    outcomes: dict[str, int] = {}
+    refused = 0
+    records = identity_service.generate_population(
+        persons=persons, sources=len(POPULATION_SOURCES), seed=POPULATION_SEED
+    )
+    first_records: list[identity_service.PopulationRecord] = []
+    for record in records:
+        if record.source == "H01" and record.birth_date and len(first_records) < AMBIGUOUS:
+            first_records.append(record)
+        institution = by_key[POPULATION_SOURCES[record.source]]
+        actor = Principal(
+            kind="client",
+            id=0,
+            name=f"{institution.name} HIS",
+            institution_id=institution.id,
+        )
+        try:
+            data = _registration(record)
+            result = identity_service.register(session, settings=settings, actor=actor, data=data)
+        except (AppError, PydanticValidationError):
+            refused += 1  # e.g. a mistyped ID number: the hospital's clerk would be told so
+            continue
+        outcomes[result.outcome] = outcomes.get(result.outcome, 0) + 1
+    # A village clinic registers a few of them again from memory: no ID card at hand, a mistyped
+    # birth day, another address. The matcher is unsure: these become the review queue.
+    clinic = by_key["ctwss"]
+    actor = Principal(kind="client", id=0, name=f"{clinic.name} HIS", institution_id=clinic.id)
+    for n, record in enumerate(first_records, start=1):
+        born = date.fromisoformat(record.birth_date)
+        day = born.day + 1 if born.day % 10 not in (8, 9) and born.day < 28 else born.day - 1
+        data = RegistrationIn(
+            identifier=IdentifierIn(value=f"CT-{n:04d}"),
+            name=record.name,
+            sex=record.sex or None,
+            birth_date=born.replace(day=day),
+            address="山东省烟台市福山区门楼镇仉村12号",
+        )
+        try:
+            result = identity_service.register(session, settings=settings, actor=actor, data=data)
+        except AppError:
+            continue
+        outcomes[result.outcome] = outcomes.get(result.outcome, 0) + 1
+    return PopulationLoad(sum(outcomes.values()), refused, outcomes)
+
+
+def _registration(record: identity_service.PopulationRecord) -> RegistrationIn:
+    id_number = record.id_number or None
+    if id_number:
+        try:
+            identity_service.parse_resident_id(id_number)
+        except identity_service.IdNumberError:
+            id_number = None  # refused at the desk; registered without the number
+    return RegistrationIn(
+        identifier=IdentifierIn(value=record.record_id),
+        name=record.name,
+        sex=record.sex or None,
+        birth_date=date.fromisoformat(record.birth_date) if record.birth_date else None,
+        id_number=id_number,
+        phone=record.phone or None,
+        address=record.address or None,
+    )

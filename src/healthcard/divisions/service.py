@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
 from healthcard.divisions import repository
+from healthcard.divisions.source import national_divisions
 from healthcard.models import Division
 
 
@@ -20,6 +22,15 @@ class DivisionPath:
     level: str
     current: bool
     full_name: str
+
+
+@lru_cache(maxsize=1)
+def years_in_force() -> dict[str, tuple[int | None, int | None]]:
+    """Every GB/T 2260 code ever used -> (first, last) year in force (None: open-ended).
+
+    Read from the reference list itself (no database), so validators can use it anywhere.
+    """
+    return {d.code: (d.valid_from, d.valid_to) for d in national_divisions()}
 
 
 def get(session: Session, code: str) -> Division | None:

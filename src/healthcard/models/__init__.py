@@ -5,6 +5,15 @@ from healthcard.core.db import Base
 from healthcard.models.api_client import AccessToken, ApiClient
 from healthcard.models.division import Division
 from healthcard.models.institution import Department, Institution
+from healthcard.models.person import (
+    LinkModelVersion,
+    MatchReview,
+    NonMatch,
+    Person,
+    PersonIdentifier,
+    PersonMerge,
+    PersonRecord,
+)
 from healthcard.models.staff import (
     Permission,
     Role,
@@ -23,7 +32,14 @@ __all__ = [
     "Department",
     "Division",
     "Institution",
+    "LinkModelVersion",
+    "MatchReview",
+    "NonMatch",
     "Permission",
+    "Person",
+    "PersonIdentifier",
+    "PersonMerge",
+    "PersonRecord",
     "Role",
     "RolePermission",
     "StaffSession",

@@ -1,0 +1,1 @@
+"""Residents, identifiers and the master patient index (matching, review, merge/unmerge)."""
