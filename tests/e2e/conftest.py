@@ -101,6 +101,7 @@ def live_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
             with Session(engine) as session, session.begin():
                 accounts_service.sync_permissions(session)
                 demo_service.load(session, settings=_settings(url))
+                demo_service.load_population(session, settings=_settings(url), persons=40)
         finally:
             engine.dispose()
         yield url

@@ -159,3 +159,39 @@ def test_screenshots_of_the_admin_console(login_as: OpenAs) -> None:
         page.screenshot(path=str(path), full_page=True)
         shots.append(path)
     assert all(p.stat().st_size > 1_000 for p in shots)
+
+
+def test_steward_works_the_review_queue(login_as: OpenAs) -> None:
+    page = login_as("steward")
+    page.goto("/console/empi/reviews")
+    table = page.get_by_test_id("review-table")
+    expect(table).to_be_visible()
+    assert table.locator("tbody tr a").count() > 0, "the demo should leave pairs to review"
+    table.locator("tbody tr a").first.click()
+    pair = page.get_by_test_id("pair-table")
+    expect(pair).to_be_visible()
+    assert pair.locator("tr[data-agrees=yes]").count() > 0
+    assert pair.locator("tr[data-agrees=no], tr[data-agrees=neutral]").count() > 0
+    page.screenshot(path=str(ARTIFACTS / "review-pair.png"), full_page=True)
+    page.get_by_test_id("decide-same").click()
+    expect(page.get_by_test_id("merged-ok")).to_be_visible()
+    page.get_by_test_id("undo-merge").first.click()
+    expect(page.get_by_test_id("unmerged-ok")).to_be_visible()
+    expect(page.get_by_test_id("undo-merge")).to_have_count(0)
+
+
+def test_desk_registers_and_finds_a_resident(login_as: OpenAs) -> None:
+    page = login_as("doctor")
+    page.goto("/console/register")
+    page.fill("#f-local_id", "E2E-0001")
+    page.fill("#f-name", "端木晓晴")
+    page.select_option("#f-sex", "2")
+    page.fill("#f-birth_date", "1991-07-15")
+    page.fill("#f-phone", "13912345678")
+    page.get_by_test_id("register").click()
+    result = page.get_by_test_id("register-result")
+    expect(result).to_have_attribute("data-outcome", "created")
+    page.goto("/console/residents?name=duanmuxiaoqing")
+    rows = page.get_by_test_id("resident-table").locator("tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("139****5678")

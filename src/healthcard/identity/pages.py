@@ -31,6 +31,50 @@ add_nav(N_("居民主索引"), N_("居民查询"), "/console/residents", RESIDEN
 add_nav(N_("居民主索引"), N_("登记居民"), "/console/register", RESIDENTS_REGISTER, order=51)
 add_nav(N_("居民主索引"), N_("待审核配对"), "/console/empi/reviews", EMPI_REVIEW, order=52)
 
+FIELD_LABELS = {
+    "id_number": N_("证件号"),
+    "name": N_("姓名"),
+    "birth_date": N_("出生日期"),
+    "sex": N_("性别"),
+    "phone": N_("电话"),
+    "address": N_("地址"),
+}
+# The comparison levels of the matching model (healthcard.identity.linkage.comparisons), for people.
+LEVEL_LABELS = {
+    "Same valid ID": N_("身份证号相同"),
+    "Same other document": N_("其他证件号相同"),
+    "Same ID digits, not both valid": N_("证件号数字相同（非均有效）"),
+    "Different valid IDs": N_("两个不同的有效身份证号"),
+    "ID one digit off or transposed": N_("证件号差一位或相邻两位颠倒"),
+    "Same characters": N_("姓名汉字相同"),
+    "Same pinyin (homophone)": N_("姓名拼音相同（同音字）"),
+    "Same surname, a given-name character in common": N_("同姓，名中有相同汉字"),
+    "Same surname, given name pinyin": N_("同姓，名的拼音相近"),
+    "Same surname": N_("仅姓相同"),
+    "Same birth date": N_("出生日期相同"),
+    "Month and day swapped": N_("月、日颠倒"),
+    "One character different": N_("相差一个字符"),
+    "Same month and day": N_("月日相同"),
+    "Same year": N_("同年出生"),
+    "Same sex": N_("性别相同"),
+    "Same phone": N_("电话相同"),
+    "Same last 7 digits": N_("电话后 7 位相同"),
+    "Same address": N_("地址相同"),
+    "Same county": N_("同一区县"),
+    "All other": N_("不一致"),
+}
+
+
+def level_label(label: str) -> str:
+    """The Chinese label of a comparison level (English labels come from the model)."""
+    if label.endswith("missing"):
+        return N_("一方缺失")
+    for prefix, text in LEVEL_LABELS.items():
+        if label.startswith(prefix):
+            return text
+    return label
+
+
 OUTCOME_LABELS = {
     "created": N_("新建居民"),
     "matched": N_("匹配到已有居民"),
@@ -168,7 +212,8 @@ def review_page(
     pair = service.pair(
         session, settings=request.app.state.settings, actor=principal, review_id=review_id
     )
-    return render(request, "identity/review.html", {"pair": pair})
+    context = {"pair": pair, "field_labels": FIELD_LABELS, "level_label": level_label}
+    return render(request, "identity/review.html", context)
 
 
 @router.post("/console/empi/reviews/{review_id}")

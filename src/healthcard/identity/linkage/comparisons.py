@@ -110,11 +110,10 @@ class Level:
 
 @dataclass(frozen=True)
 class Comparison:
-    """A field compared level by level; ``shown`` are the columns shown to a reviewer."""
+    """A field compared level by level; level 0 is the null level, the last is ELSE."""
 
     name: str
     description: str
-    shown: tuple[str, ...]
     levels: tuple[Level, ...]
 
     def level_of(self, left: Row, right: Row) -> int:
@@ -216,7 +215,6 @@ _YEAR, _MONTH, _DAY, _MONTH_DAY = slice(0, 4), slice(5, 7), slice(8, 10), slice(
 ID_COMPARISON = Comparison(
     name="id_number",
     description="Resident ID number (or another document)",
-    shown=("id_number", "id_body", "other_document"),
     levels=(
         Level(
             "ID missing",
@@ -245,7 +243,6 @@ ID_COMPARISON = Comparison(
 NAME_COMPARISON = Comparison(
     name="name",
     description="Name: characters, pinyin (homophones), surname and given name",
-    shown=("name", "name_pinyin"),
     levels=(
         Level("Name missing", _sql_null("name"), _either_null("name"), is_null=True),
         Level("Same characters", _sql_eq("name"), _eq("name")),
@@ -270,7 +267,6 @@ NAME_COMPARISON = Comparison(
 BIRTH_DATE_COMPARISON = Comparison(
     name="birth_date",
     description="Birth date",
-    shown=("birth_date",),
     levels=(
         Level("Birth date missing", _sql_null("birth_date"), _either_null("birth_date"), True),
         Level("Same birth date", _sql_eq("birth_date"), _eq("birth_date")),
@@ -303,7 +299,6 @@ BIRTH_DATE_COMPARISON = Comparison(
 SEX_COMPARISON = Comparison(
     name="sex",
     description="Sex (GB/T 2261.1; 0 and 9 count as missing)",
-    shown=("sex",),
     levels=(
         Level("Sex missing", _sql_null("sex"), _either_null("sex"), is_null=True),
         Level("Same sex", _sql_eq("sex"), _eq("sex")),
@@ -314,7 +309,6 @@ SEX_COMPARISON = Comparison(
 PHONE_COMPARISON = Comparison(
     name="phone",
     description="Phone number (digits)",
-    shown=("phone",),
     levels=(
         Level("Phone missing", _sql_null("phone"), _either_null("phone"), is_null=True),
         Level("Same phone", _sql_eq("phone"), _eq("phone")),
@@ -326,7 +320,6 @@ PHONE_COMPARISON = Comparison(
 ADDRESS_COMPARISON = Comparison(
     name="address",
     description="Address text and its county",
-    shown=("address", "county"),
     levels=(
         Level("Address missing", _sql_null("address"), _either_null("address"), is_null=True),
         Level("Same address", _sql_eq("address"), _eq("address")),

@@ -73,6 +73,8 @@ def link(
     db = new_database(engine)
     if not records:
         return []
+    if len({r.record_id for r in records}) != len(records):
+        raise ValueError("record ids must be unique")
     with quiet_splink():
         cluster_of, edges = _predict_and_cluster(db, records, model, engine, threshold, report)
     report("按身份证号规则拆分冲突的聚类")

@@ -2,7 +2,9 @@
 
 Nothing here types an m or a u: ``train`` estimates u by random sampling of record pairs and m by
 expectation maximisation (two EM sessions, blocked so each field is estimated at least once), and
-the prior probability that two records match from the pairs sharing a valid ID number.
+the prior probability that two records match from the pairs sharing a valid ID number. A level
+that training never observes (say, a changed sex among matches) gets the probability Splink itself
+scores such a level with, 1e-6.
 """
 
 from __future__ import annotations
@@ -143,6 +145,8 @@ def train(
     """Estimate the model from unlabelled records: prior, u by random sampling, m by EM."""
     report = progress or (lambda _step: None)
     db = new_database(engine)
+    if len(records) < 2:
+        raise ValueError("training needs at least two records")
     with quiet_splink():
         table = load_rows(db, [feature_row(r) for r in records])
         linker = Linker(table, untrained_settings(engine), log_level=None)
