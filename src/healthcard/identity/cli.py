@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from healthcard.core.commands import operator, transaction
@@ -47,10 +48,10 @@ def link_command(
                 input_csv, out, model=chosen, engine=engine, threshold=threshold, progress=tick
             )
         except (linkage.InputFileError, linkage.EngineUnavailable, linkage.ModelError) as error:
-            err.print(f"[red]错误：{error}[/red]")
+            err.print(f"[red]错误：{escape(str(error))}[/red]")
             raise typer.Exit(code=2) from error
     for problem in report.bad_rows:
-        err.print(f"[yellow]第 {problem.line} 行[/yellow] {problem}")
+        err.print(f"[yellow]第 {problem.line} 行[/yellow] {escape(str(problem))}")
     console.print(
         f"已比对 {report.records} 条记录（跳过 {len(report.bad_rows)} 条有误记录），"
         f"归并为 {report.persons} 人，用时 {report.seconds:.1f} 秒 → {out}"
@@ -84,6 +85,6 @@ def train_command(
         try:
             _, bad_rows = linkage.train_csv(input_csv, out, engine=engine, progress=tick)
         except (linkage.InputFileError, linkage.EngineUnavailable) as error:
-            err.print(f"[red]错误：{error}[/red]")
+            err.print(f"[red]错误：{escape(str(error))}[/red]")
             raise typer.Exit(code=2) from error
     console.print(f"模型已保存：{out}（跳过 {bad_rows} 条有误记录）")

@@ -1,4 +1,5 @@
-"""Reading the linkage input CSV: exact header, one error per bad row with its line number."""
+"""Reading the linkage input CSV: the INPUT header (extra columns after it are ignored, e.g. the
+generator's ``truth_person``), one error per bad row with its line number."""
 
 from __future__ import annotations
 
@@ -95,7 +96,7 @@ def _rows(path: Path) -> Iterator[tuple[int, list[str], str | None]]:
         raise InputFileError(f"无法打开输入文件 {path}：{exc.strerror}。") from exc
     with handle:
         reader = csv.reader(handle, strict=True)
-        _check_header(path, reader)
+        width = _check_header(path, reader)
         while True:
             line = reader.line_num + 1
             try:
@@ -107,26 +108,29 @@ def _rows(path: Path) -> Iterator[tuple[int, list[str], str | None]]:
                 continue
             if not row or row == [""]:
                 continue
-            yield line, row, _row_problem(row)
+            problem = _row_problem(row, width)
+            yield line, row[: len(INPUT_HEADER)] if problem is None else row, problem
 
 
-def _check_header(path: Path, reader: Iterator[list[str]]) -> None:
+def _check_header(path: Path, reader: Iterator[list[str]]) -> int:
+    """The number of columns; the first ones must be the INPUT header, in order."""
     expected = ",".join(INPUT_HEADER)
     try:
         header = next(reader)
     except (StopIteration, csv.Error):
         header = []
-    if tuple(h.strip() for h in header) != INPUT_HEADER:
+    if tuple(h.strip() for h in header[: len(INPUT_HEADER)]) != INPUT_HEADER:
         found = ",".join(header) if header else "（空）"
         raise InputFileError(
             f"输入文件 {path} 的表头（第 1 行）应为：{expected}；实际为：{found}。"
         )
+    return len(header)
 
 
-def _row_problem(row: list[str]) -> str | None:
-    if len(row) != len(INPUT_HEADER):
-        return f"应有 {len(INPUT_HEADER)} 列，实际为 {len(row)} 列。"
-    for field_name, value in zip(INPUT_HEADER, row, strict=True):
+def _row_problem(row: list[str], width: int) -> str | None:
+    if len(row) != width:
+        return f"应有 {width} 列，实际为 {len(row)} 列。"
+    for field_name, value in zip(INPUT_HEADER, row, strict=False):
         if _UNDECODABLE.search(value):
             label = _FIELD_LABELS[field_name]
             return f"{label}（{field_name}）不是有效的 UTF-8 文本。"
