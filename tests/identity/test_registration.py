@@ -221,3 +221,47 @@ def test_newborn_gets_a_provisional_identity_linked_to_the_mother(
     person = session.get(Person, baby["person_id"])
     assert person is not None
     assert not person.provisional
+
+
+def test_changed_demographics_rematch_the_record(
+    h1: Hospital, h2: Hospital, session: Session
+) -> None:
+    number = resident_id(date(1970, 1, 2), 99)
+    first = h1.register("A1", name="吴刚", id_number=number).json()
+    alone = h2.register("B1", name="吴钢", sex="1", birth_date="1999-09-09").json()
+    assert alone["person_id"] != first["person_id"]
+    # The clerk adds the ID card at the next visit: the record now belongs to the first person.
+    fixed = h2.register("B1", name="吴刚", id_number=number).json()
+    assert fixed["outcome"] == "matched"
+    assert fixed["person_id"] == first["person_id"]
+    session.expire_all()
+    old = session.get(Person, alone["person_id"])
+    assert old is not None
+    assert old.status == "merged"
+    assert old.merged_into_id == first["person_id"]
+
+
+def test_full_id_number_needs_the_permission_and_is_audited(
+    h1: Hospital, client: TestClient, session: Session
+) -> None:
+    from tests.factories import create_staff, login
+
+    number = resident_id()
+    person_id = h1.register("A1", name="钱进", id_number=number).json()["person_id"]
+    create_staff(session, username="desk", roles=["doctor"])
+    login(client, "desk")
+    page = client.get(f"/console/residents/{person_id}")
+    assert mask_id(number) in page.text
+    assert number not in page.text
+    assert client.post(f"/console/residents/{person_id}/reveal").status_code == 403
+    client.post("/logout")
+    create_staff(session, username="cardop1", roles=["card_operator"])
+    login(client, "cardop1")
+    shown = client.post(f"/console/residents/{person_id}/reveal")
+    assert number in shown.text
+    event = session.execute(
+        select(AuditEvent).where(
+            AuditEvent.action == "person.reveal", AuditEvent.resource_id == str(person_id)
+        )
+    ).scalar_one()
+    assert event.actor_name == "cardop1"
