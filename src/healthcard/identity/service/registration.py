@@ -13,7 +13,7 @@ from healthcard.core import audit
 from healthcard.core.config import Settings
 from healthcard.core.db import advisory_lock
 from healthcard.core.principal import Principal
-from healthcard.identity import repository
+from healthcard.identity import linkage, repository
 from healthcard.identity.exceptions import InconsistentDemographics, InvalidIdNumber
 from healthcard.identity.features import NormalizedRecord, name_features, normalize_phone
 from healthcard.identity.idnumbers import (
@@ -325,19 +325,19 @@ def _different_valid_ids(a: NormalizedRecord, b: NormalizedRecord) -> bool:
     return bool(a.id_valid and b.id_valid and a.id_number != b.id_number)
 
 
-def _field_json(field_score: object) -> dict[str, object]:
+def _field_json(field_score: linkage.FieldScore) -> dict[str, object]:
     """One field of a score, for the review screen; ID numbers and phones stored masked."""
-    name = str(getattr(field_score, "name", ""))
-    values = [getattr(field_score, "value_a", None), getattr(field_score, "value_b", None)]
-    if "id" in name or "phone" in name:
-        mask = mask_phone if "phone" in name else mask_id
-        values = [mask(str(v)) if v not in (None, "") else None for v in values]
+    name = field_score.name
+    values = [field_score.value_a or None, field_score.value_b or None]
+    if name in ("id_number", "phone"):
+        mask = mask_phone if name == "phone" else mask_id
+        values = [mask(v) if v else None for v in values]
     return {
         "field": name,
-        "level": str(getattr(field_score, "level_label", "")),
-        "weight": round(float(getattr(field_score, "match_weight", 0.0)), 3),
-        "a": None if values[0] is None else str(values[0]),
-        "b": None if values[1] is None else str(values[1]),
+        "level": field_score.level_label,
+        "weight": round(field_score.match_weight, 3),
+        "a": values[0],
+        "b": values[1],
     }
 
 

@@ -35,13 +35,18 @@ def _load(text: str, version: str) -> Scorer:
     return Scorer(version=version, model=linkage.LinkModel(json.loads(text)))
 
 
+@lru_cache(maxsize=1)
+def _default() -> Scorer:
+    text = DEFAULT_MODEL.read_text(encoding="utf-8")
+    return _load(text, "default-" + hashlib.sha256(text.encode()).hexdigest()[:12])
+
+
 def current(session: Session) -> Scorer:
     """The active trained model, or the default one shipped with the platform."""
     row = repository.active_model(session)
     if row is not None:
         return _load(row.model_json, row.version)
-    text = DEFAULT_MODEL.read_text(encoding="utf-8")
-    return _load(text, "default-" + hashlib.sha256(text.encode()).hexdigest()[:12])
+    return _default()
 
 
 def normalized(
