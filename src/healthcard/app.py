@@ -14,6 +14,7 @@ from healthcard.accounts import routes as accounts_routes
 from healthcard.accounts.resolver import resolve_principal
 from healthcard.admin import pages as admin_pages
 from healthcard.admin import routes as admin_routes
+from healthcard.cards import routes as cards_routes
 from healthcard.core import auth, handlers
 from healthcard.core.config import Settings, get_settings
 from healthcard.core.db import make_engine, make_session_factory
@@ -35,6 +36,7 @@ ROUTERS = (
     accounts_routes.router,
     divisions_routes.router,
     identity_routes.router,
+    cards_routes.router,
     admin_routes.router,
     accounts_pages.router,
     divisions_pages.router,

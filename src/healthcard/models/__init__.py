@@ -3,6 +3,16 @@
 from healthcard.core.audit import AuditChainHead, AuditEvent
 from healthcard.core.db import Base
 from healthcard.models.api_client import AccessToken, ApiClient
+from healthcard.models.card import (
+    CardApplication,
+    CardEvent,
+    CardManufacturer,
+    CardProduct,
+    HealthCard,
+    ProductionBatch,
+    SamCard,
+    Terminal,
+)
 from healthcard.models.division import Division
 from healthcard.models.institution import Department, Institution
 from healthcard.models.person import (
@@ -29,8 +39,13 @@ __all__ = [
     "AuditChainHead",
     "AuditEvent",
     "Base",
+    "CardApplication",
+    "CardEvent",
+    "CardManufacturer",
+    "CardProduct",
     "Department",
     "Division",
+    "HealthCard",
     "Institution",
     "LinkModelVersion",
     "MatchReview",
@@ -40,9 +55,12 @@ __all__ = [
     "PersonIdentifier",
     "PersonMerge",
     "PersonRecord",
+    "ProductionBatch",
     "Role",
     "RolePermission",
+    "SamCard",
     "StaffSession",
     "StaffUser",
+    "Terminal",
     "UserRole",
 ]

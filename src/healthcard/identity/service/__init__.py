@@ -11,10 +11,12 @@ from healthcard.identity.population import (
 )
 from healthcard.identity.service.models import activate_model
 from healthcard.identity.service.persons import (
+    Holder,
     IdentifierView,
     PersonView,
     Query,
     by_identifier,
+    card_holder,
     search,
     view,
 )
@@ -41,6 +43,7 @@ from healthcard.identity.service.review import (
 
 __all__ = [
     "FieldComparison",
+    "Holder",
     "IdNumberError",
     "IdentifierView",
     "MatchCandidate",
@@ -51,6 +54,7 @@ __all__ = [
     "ReviewPair",
     "activate_model",
     "by_identifier",
+    "card_holder",
     "check_documents",
     "decide",
     "document_system",

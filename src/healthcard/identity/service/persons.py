@@ -196,3 +196,35 @@ def search(
 def homophone_key(name: str) -> str:
     """The toneless pinyin of a name (what a homophone-tolerant search compares)."""
     return name_features(name).pinyin
+
+
+@dataclass(frozen=True)
+class Holder:
+    """What a card needs of its holder: the document number in full (never shown, audited)."""
+
+    person_id: int
+    name: str
+    sex: str | None
+    birth_date: date | None
+    document_number: str
+
+
+def card_holder(
+    session: Session, *, settings: Settings, actor: Principal, person_id: int
+) -> Holder | None:
+    """The holder details printed on a card, or None when the person has no document number."""
+    person = repository.get_person(session, person_id)
+    if person is None or person.status != "active":
+        raise PersonNotFound()
+    audit.record(
+        session,
+        actor=actor,
+        action="person.read",
+        resource_type="Person",
+        resource_id=person.id,
+        purpose="card-issuance",
+    )
+    if person.id_number_sealed is None:
+        return None
+    number = unseal_value(settings, "id", person.id_number_sealed)
+    return Holder(person.id, person.name, person.sex, person.birth_date, number)

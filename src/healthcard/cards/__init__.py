@@ -1,0 +1,1 @@
+"""Physical resident health cards: lifecycle, production, SAM cards, terminals, manufacturers."""

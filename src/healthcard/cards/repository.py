@@ -1,0 +1,169 @@
+"""All SQL of the cards domain."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from healthcard.models import (
+    CardApplication,
+    CardEvent,
+    CardManufacturer,
+    CardProduct,
+    HealthCard,
+    ProductionBatch,
+    SamCard,
+    Terminal,
+)
+from healthcard.models.card import LIVE_STATES
+
+
+def get_card(session: Session, card_id: int) -> HealthCard | None:
+    return session.get(HealthCard, card_id)
+
+
+def card_for_update(session: Session, card_id: int) -> HealthCard | None:
+    return session.execute(
+        select(HealthCard).where(HealthCard.id == card_id).with_for_update()
+    ).scalar_one_or_none()
+
+
+def live_card_of(session: Session, person_id: int) -> HealthCard | None:
+    return session.execute(
+        select(HealthCard).where(
+            HealthCard.person_id == person_id, HealthCard.status.in_(LIVE_STATES)
+        )
+    ).scalar_one_or_none()
+
+
+def cards_of(session: Session, person_id: int) -> Sequence[HealthCard]:
+    return (
+        session.execute(
+            select(HealthCard).where(HealthCard.person_id == person_id).order_by(HealthCard.id)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def card_by_number_index(session: Session, index: str) -> HealthCard | None:
+    return session.execute(
+        select(HealthCard).where(
+            HealthCard.card_number_index == index, HealthCard.status.in_(LIVE_STATES)
+        )
+    ).scalar_one_or_none()
+
+
+def card_by_chip(session: Session, chip_serial: str) -> HealthCard | None:
+    return session.execute(
+        select(HealthCard).where(HealthCard.chip_serial == chip_serial)
+    ).scalar_one_or_none()
+
+
+def cards_in_state(session: Session, status: str, *, limit: int = 1000) -> Sequence[HealthCard]:
+    return (
+        session.execute(
+            select(HealthCard)
+            .where(HealthCard.status == status)
+            .order_by(HealthCard.id)
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def cards_of_batch(session: Session, batch_id: int) -> Sequence[HealthCard]:
+    return (
+        session.execute(select(HealthCard).where(HealthCard.batch_id == batch_id)).scalars().all()
+    )
+
+
+def count_by_state(session: Session) -> dict[str, int]:
+    rows = session.execute(select(HealthCard.status, func.count()).group_by(HealthCard.status))
+    return {status: int(n) for status, n in rows}
+
+
+def events_of(session: Session, card_id: int) -> Sequence[CardEvent]:
+    return (
+        session.execute(
+            select(CardEvent).where(CardEvent.card_id == card_id).order_by(CardEvent.id)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def get_application(session: Session, application_id: int) -> CardApplication | None:
+    return session.get(CardApplication, application_id)
+
+
+def pending_application_of(session: Session, person_id: int) -> CardApplication | None:
+    return session.execute(
+        select(CardApplication).where(
+            CardApplication.person_id == person_id, CardApplication.status == "submitted"
+        )
+    ).scalar_one_or_none()
+
+
+def applications(
+    session: Session, status: str | None, limit: int = 200
+) -> Sequence[CardApplication]:
+    stmt = select(CardApplication).order_by(CardApplication.id.desc()).limit(limit)
+    if status:
+        stmt = stmt.where(CardApplication.status == status)
+    return session.execute(stmt).scalars().all()
+
+
+def get_batch(session: Session, batch_id: int) -> ProductionBatch | None:
+    return session.get(ProductionBatch, batch_id)
+
+
+def get_product(session: Session, product_id: int) -> CardProduct | None:
+    return session.get(CardProduct, product_id)
+
+
+def manufacturer_by_name(session: Session, name: str) -> CardManufacturer | None:
+    return session.execute(
+        select(CardManufacturer).where(CardManufacturer.name == name)
+    ).scalar_one_or_none()
+
+
+def manufacturers(session: Session) -> Sequence[CardManufacturer]:
+    return session.execute(select(CardManufacturer).order_by(CardManufacturer.id)).scalars().all()
+
+
+def products(session: Session) -> Sequence[CardProduct]:
+    return session.execute(select(CardProduct).order_by(CardProduct.id)).scalars().all()
+
+
+def get_manufacturer(session: Session, manufacturer_id: int) -> CardManufacturer | None:
+    return session.get(CardManufacturer, manufacturer_id)
+
+
+def sam_by_serial(session: Session, serial: str) -> SamCard | None:
+    return session.execute(select(SamCard).where(SamCard.serial == serial)).scalar_one_or_none()
+
+
+def get_sam(session: Session, sam_id: int) -> SamCard | None:
+    return session.get(SamCard, sam_id)
+
+
+def sam_cards(session: Session) -> Sequence[SamCard]:
+    return session.execute(select(SamCard).order_by(SamCard.id)).scalars().all()
+
+
+def terminal_by_code(session: Session, code: str) -> Terminal | None:
+    return session.execute(select(Terminal).where(Terminal.code == code)).scalar_one_or_none()
+
+
+def terminals(session: Session) -> Sequence[Terminal]:
+    return session.execute(select(Terminal).order_by(Terminal.id)).scalars().all()
+
+
+def terminal_of_sam(session: Session, sam_id: int) -> Terminal | None:
+    return session.execute(
+        select(Terminal).where(Terminal.sam_card_id == sam_id)
+    ).scalar_one_or_none()
