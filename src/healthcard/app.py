@@ -14,6 +14,7 @@ from healthcard.accounts import routes as accounts_routes
 from healthcard.accounts.resolver import resolve_principal
 from healthcard.admin import pages as admin_pages
 from healthcard.admin import routes as admin_routes
+from healthcard.cards import pages as cards_pages
 from healthcard.cards import routes as cards_routes
 from healthcard.core import auth, handlers
 from healthcard.core.config import Settings, get_settings
@@ -41,6 +42,7 @@ ROUTERS = (
     accounts_pages.router,
     divisions_pages.router,
     identity_pages.router,
+    cards_pages.router,
     admin_pages.router,
 )
 

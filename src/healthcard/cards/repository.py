@@ -167,3 +167,27 @@ def terminal_of_sam(session: Session, sam_id: int) -> Terminal | None:
     return session.execute(
         select(Terminal).where(Terminal.sam_card_id == sam_id)
     ).scalar_one_or_none()
+
+
+def issued_by_institution_month(session: Session) -> list[tuple[int | None, str, int]]:
+    """(issuing institution, YYYY-MM, cards issued) for supervision."""
+    rows = session.execute(
+        select(HealthCard.issuing_institution_id, HealthCard.issued_at).where(
+            HealthCard.issued_at.is_not(None)
+        )
+    )
+    counts: dict[tuple[int | None, str], int] = {}
+    for institution_id, issued_at in rows:
+        if issued_at is None:
+            continue
+        key = (institution_id, issued_at.strftime("%Y-%m"))
+        counts[key] = counts.get(key, 0) + 1
+    return sorted(((i, m, n) for (i, m), n in counts.items()), key=lambda r: (r[1], r[0] or 0))
+
+
+def recent_cards(session: Session, limit: int = 50) -> Sequence[HealthCard]:
+    return (
+        session.execute(select(HealthCard).order_by(HealthCard.updated_at.desc()).limit(limit))
+        .scalars()
+        .all()
+    )

@@ -17,9 +17,12 @@ from healthcard.cards.service.lifecycle import (
     history,
     import_produced,
     live_card,
+    pending_applications,
+    recent_cards,
     reissue_or_replace,
     review,
     state_counts,
+    supervision,
 )
 from healthcard.cards.service.registry import (
     TERMINAL_USES,
@@ -54,10 +57,13 @@ __all__ = [
     "issue_sam",
     "list_registry",
     "live_card",
+    "pending_applications",
+    "recent_cards",
     "register_terminal",
     "reissue_or_replace",
     "review",
     "revoke_sam",
     "revoke_terminal",
     "state_counts",
+    "supervision",
 ]

@@ -26,19 +26,20 @@ from healthcard.core.config import Settings
 from healthcard.core.crypto import derive_key, hmac_sm3, seal, unseal
 from healthcard.core.db import advisory_lock, utcnow
 from healthcard.core.errors import FieldError, ValidationFailed
+from healthcard.core.i18n import N_
 from healthcard.core.principal import Principal
 from healthcard.identity import service as identity_service
 from healthcard.models import CardApplication, CardEvent, HealthCard, ProductionBatch, Terminal
 
 STATE_NAMES = {
-    "approved": "待制卡",
-    "in_production": "制卡中",
-    "produced": "已制卡",
-    "issued": "已发卡",
-    "active": "正常",
-    "lost": "挂失",
-    "replaced": "失效（已补换）",
-    "cancelled": "注销",
+    "approved": N_("待制卡"),
+    "in_production": N_("制卡中"),
+    "produced": N_("已制卡"),
+    "issued": N_("已发卡"),
+    "active": N_("正常"),
+    "lost": N_("挂失"),
+    "replaced": N_("失效（已补换）"),
+    "cancelled": N_("注销"),
 }
 
 # action -> (states it may start from, state it leads to)
@@ -57,15 +58,15 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     ),
 }
 ACTION_NAMES = {
-    "produce": "制卡",
-    "produced": "制卡回盘",
-    "issue": "发卡",
-    "activate": "启用",
-    "report_lost": "挂失",
-    "recover": "解挂",
-    "reissue": "补卡",
-    "replace": "换卡",
-    "cancel": "注销",
+    "produce": N_("制卡"),
+    "produced": N_("制卡回盘"),
+    "issue": N_("发卡"),
+    "activate": N_("启用"),
+    "report_lost": N_("挂失"),
+    "recover": N_("解挂"),
+    "reissue": N_("补卡"),
+    "replace": N_("换卡"),
+    "cancel": N_("注销"),
 }
 
 
@@ -466,3 +467,21 @@ def live_card(session: Session, *, person_id: int) -> HealthCard | None:
 def state_counts(session: Session) -> dict[str, int]:
     """Cards by state (supervision)."""
     return repository.count_by_state(session)
+
+
+def supervision(session: Session) -> dict[str, object]:
+    """Cards by state, and issued by institution and month (the centre's supervision page)."""
+    return {
+        "by_state": repository.count_by_state(session),
+        "by_month": repository.issued_by_institution_month(session),
+    }
+
+
+def pending_applications(session: Session) -> list[CardApplication]:
+    """Applications waiting for review, newest first."""
+    return list(repository.applications(session, "submitted"))
+
+
+def recent_cards(session: Session) -> list[HealthCard]:
+    """The cards changed most recently."""
+    return list(repository.recent_cards(session))
