@@ -28,7 +28,8 @@ What it does:
    threads, each call its own transaction, the actor a client principal of the source
    institution.
 5. Prints a Markdown table; with ``--write-doc`` (re)writes its section of
-   ``docs/benchmarks.md``.
+   ``docs/benchmarks.md`` (other sections, and a hand-written ``### Findings`` subsection at the
+   end of this one, are kept).
 
 Run (about 20-30 minutes for one million persons on 2 CPUs)::
 
@@ -93,6 +94,7 @@ from healthcard.identity.service.protect import blind_index, seal_value
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 SECTION = "## EMPI online: match latency and registration throughput on PostgreSQL"
+FINDINGS = "### Findings"
 SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 SECRET = "bench-empi-online-secret-key-0123456789abcdef"  # noqa: S105 - a throwaway database
 SOURCES = 5
@@ -878,12 +880,16 @@ def report(
 
 Run on {today} with `{command}`.
 
-Machine: {info["nproc"]} CPUs (nproc), {info["ram"]} RAM, {info["cpu"]}; {info["kernel"]};
-Python {info["python"]}; PostgreSQL {info["postgresql"]} on the same machine (shared_buffers
-{info["shared_buffers"]}, work_mem {info["work_mem"]}, synchronous_commit
-{info["synchronous_commit"]}). The benchmark, its client threads and the server share the CPUs;
-load average at the start {load_start[0]:.2f} {load_start[1]:.2f} {load_start[2]:.2f}, at the end
-{load_end[0]:.2f} {load_end[1]:.2f} {load_end[2]:.2f} (other processes shared the machine).
+Machine (the benchmark, its client threads and the server share it):
+
+- {info["nproc"]} CPUs (nproc), {info["ram"]} RAM, {info["cpu"]}; {info["kernel"]}; Python
+  {info["python"]}
+- PostgreSQL {info["postgresql"]} on the same machine, stock settings (shared_buffers
+  {info["shared_buffers"]}, work_mem {info["work_mem"]}, synchronous_commit
+  {info["synchronous_commit"]})
+- load average at the start {load_start[0]:.2f} {load_start[1]:.2f} {load_start[2]:.2f}, at the
+  end {load_end[0]:.2f} {load_end[1]:.2f} {load_end[2]:.2f}: other processes shared the machine,
+  so the times are indicative
 
 **Target: p95 match latency under {TARGET_P95_MS:.0f} ms: {met}** (p95 {ms(p95)}).
 
@@ -897,10 +903,9 @@ How it was measured (`bench/empi_online.py`):
   identifiers, the person's newest values), one `Person` per true person: the database holds the
   ground truth, not the result of a matching run, and it writes no audit entries. Foreign keys
   are skipped during the `COPY` (`session_replication_role = replica`) and checked afterwards.
-  Inputs the API refuses were corrected as a client would after a 422:
-  {fixes.id_dropped:,} invalid ID numbers left out (mistyped or transposed digits),
-  {fixes.birth_dropped:,} birth dates contradicting a valid ID number left out,
-  {fixes.refused:,} records refused.
+  Inputs the API refuses were corrected as a client would after a 422: invalid ID numbers
+  (mistyped or transposed digits) left out: {fixes.id_dropped:,}; birth dates contradicting a
+  valid ID number left out: {fixes.birth_dropped:,}; records refused: {fixes.refused:,}.
   {len(load.held_out):,} records of persons who already had a loaded record were held out of the
   load: they are the "loaded persons" inputs below, each with the generator's own errors.
 - **Match latency** is the wall time of one `with Session(engine) as s, s.begin():
@@ -918,15 +923,18 @@ How it was measured (`bench/empi_online.py`):
 
 
 def write_doc(section: str) -> None:
-    """Replace this benchmark's section of docs/benchmarks.md (or append it); keep the rest."""
+    """Replace this benchmark's section of docs/benchmarks.md (or append it); keep the rest,
+    including the hand-written ``### Findings`` subsection of the section, if any."""
     current = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
     start = current.find(SECTION)
     if start < 0:
         updated = current.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
     else:
         following = current.find("\n## ", start + len(SECTION))
-        tail = "" if following < 0 else current[following:]
-        updated = current[:start] + section.rstrip("\n") + "\n" + tail
+        end = len(current) if following < 0 else following
+        findings = current.find(FINDINGS, start, end)
+        kept = "" if findings < 0 else "\n" + current[findings:end].rstrip("\n") + "\n"
+        updated = current[:start] + section.rstrip("\n") + "\n" + kept + current[end:]
     DOC.write_text(updated, encoding="utf-8")
     print(f"  wrote the section to {DOC}", flush=True)
 
