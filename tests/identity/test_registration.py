@@ -265,3 +265,22 @@ def test_full_id_number_needs_the_permission_and_is_audited(
         )
     ).scalar_one()
     assert event.actor_name == "cardop1"
+
+
+def test_pdq_by_division(h1: Hospital) -> None:
+    a = h1.register(
+        "D1", name="林海", birth_date="1966-06-06", address="山东省烟台市芝罘区胜利路3号"
+    ).json()
+    h1.register(
+        "D2",
+        name="林海",
+        birth_date="1966-06-06",
+        sex="1",
+        phone="13800000001",
+        address="山东省烟台市福山区福海路1号",
+        id_number=resident_id(date(1966, 6, 6), 11),
+    )
+    found = h1.get("/api/v1/residents", name="林海", division="370602").json()
+    assert [p["id"] for p in found] == [a["person_id"]]
+    unknown = h1.get("/api/v1/residents", name="林海", division="999999")
+    assert unknown.status_code == 422

@@ -118,18 +118,16 @@ def search_records(
     session: Session,
     *,
     name_pinyin: str | None,
-    name: str | None,
     sex: str | None,
     birth_date: date | None,
     phone_index: str | None,
     id_suffix: str | None,
+    place: str | None,
     limit: int,
 ) -> Sequence[PersonRecord]:
     """Demographic search (PDQ) over active persons' records; every given filter must hold."""
     stmt = select(PersonRecord).join(Person, Person.id == PersonRecord.person_id)
     stmt = stmt.where(Person.status == "active")
-    if name:
-        stmt = stmt.where(PersonRecord.name == name)
     if name_pinyin:
         stmt = stmt.where(PersonRecord.name_pinyin == name_pinyin)
     if sex:
@@ -140,6 +138,8 @@ def search_records(
         stmt = stmt.where(PersonRecord.phone_index == phone_index)
     if id_suffix:
         stmt = stmt.where(PersonRecord.id_last4 == id_suffix[-4:].upper())
+    if place:
+        stmt = stmt.where(PersonRecord.address.contains(place, autoescape=True))
     return session.execute(stmt.order_by(PersonRecord.person_id).limit(limit)).scalars().all()
 
 

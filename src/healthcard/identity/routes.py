@@ -86,6 +86,7 @@ def search(
     birth_date: date | None = None,
     phone: Annotated[str | None, Query(max_length=20)] = None,
     id_suffix: Annotated[str | None, Query(pattern=r"^[0-9Xx]{4}$")] = None,
+    division: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     purpose: Purpose = "treatment",
 ) -> list[PersonOut]:
     """Find persons by any identifier (PIX) or by demographics (PDQ)."""
@@ -99,7 +100,12 @@ def search(
         )
         return [person_out(found)] if found else []
     query = service.Query(
-        name=name, sex=sex, birth_date=birth_date, phone=phone, id_suffix=id_suffix
+        name=name,
+        sex=sex,
+        birth_date=birth_date,
+        phone=phone,
+        id_suffix=id_suffix,
+        division=division,
     )
     if not any(vars(query).values()):
         raise AppError("请至少提供一个查询条件。", status_code=400, code="no_criteria")

@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session
 
 from healthcard.core import audit
 from healthcard.core.config import Settings
+from healthcard.core.errors import FieldError, ValidationFailed
 from healthcard.core.principal import Principal
+from healthcard.divisions import service as divisions_service
 from healthcard.identity import repository
 from healthcard.identity.exceptions import InvalidIdNumber, PersonNotFound
 from healthcard.identity.features import name_features, normalize_phone
@@ -141,6 +143,7 @@ class Query:
     birth_date: date | None = None
     phone: str | None = None
     id_suffix: str | None = None
+    division: str | None = None  # GB/T 2260 code: the address names that county or city
 
 
 def search(
@@ -163,11 +166,11 @@ def search(
     rows = repository.search_records(
         session,
         name_pinyin=pinyin,
-        name=None,
         sex=query.sex,
         birth_date=query.birth_date,
         phone_index=blind_index(settings, "phone", phone) if phone else None,
         id_suffix=query.id_suffix,
+        place=_place(session, query.division),
         limit=limit * 3,
     )
     seen: list[int] = []
@@ -191,6 +194,18 @@ def search(
         _view(session, settings, actor, p, purpose=purpose, reveal=False, audited=False)
         for p in people
     ]
+
+
+def _place(session: Session, code: str | None) -> str | None:
+    if not code:
+        return None
+    division = divisions_service.get(session, code)
+    if division is None:
+        raise ValidationFailed(
+            f"行政区划代码 {code} 不存在。",
+            errors=[FieldError("division", f"行政区划代码 {code} 不存在。", "unknown_division")],
+        )
+    return division.name
 
 
 def homophone_key(name: str) -> str:
