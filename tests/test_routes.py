@@ -52,6 +52,7 @@ def test_public_routes_are_the_expected_few(app: FastAPI) -> None:
     assert public == [
         "GET /",
         "GET /api/docs",
+        "GET /api/v1/ecards/keys",
         "GET /fhir/metadata",
         "GET /healthz",
         "GET /lang/{code}",

@@ -22,6 +22,7 @@ from healthcard.core.db import make_engine, make_session_factory
 from healthcard.core.http import RequestContextMiddleware
 from healthcard.divisions import pages as divisions_pages
 from healthcard.divisions import routes as divisions_routes
+from healthcard.ecard import routes as ecard_routes
 from healthcard.fhir import patient as fhir_patient
 from healthcard.fhir import routes as fhir_routes
 from healthcard.identity import pages as identity_pages
@@ -38,6 +39,7 @@ ROUTERS = (
     divisions_routes.router,
     identity_routes.router,
     cards_routes.router,
+    ecard_routes.router,
     admin_routes.router,
     accounts_pages.router,
     divisions_pages.router,

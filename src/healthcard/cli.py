@@ -20,6 +20,7 @@ from healthcard.core.config import get_settings
 from healthcard.core.db import make_engine
 from healthcard.core.errors import AppError
 from healthcard.demo import service as demo_service
+from healthcard.ecard import cli as ecard_cli
 from healthcard.identity import cli as identity_cli
 from healthcard.identity import service as identity_service
 
@@ -30,6 +31,7 @@ clients_app = typer.Typer(help="接入系统（OAuth2 客户端）", no_args_is_
 demo_app = typer.Typer(help="演示数据", no_args_is_help=True)
 audit_app = typer.Typer(help="审计日志", no_args_is_help=True)
 app.add_typer(identity_cli.app, name="empi")
+app.add_typer(ecard_cli.app, name="keys")
 for sub, name in (
     (db_app, "db"),
     (users_app, "users"),

@@ -36,6 +36,15 @@ class Settings(BaseSettings):
     empi_auto_link_threshold: float = Field(default=0.95, gt=0, le=1)
     empi_review_threshold: float = Field(default=0.5, gt=0, le=1)
     log_json: bool = True
+    # Electronic health cards: the file holding the master key that seals the issuer signing keys
+    # (32 hex characters, or at least 16 random bytes). Unset in development/test: var/master.key
+    # is created on first use. Never in the database or the repository.
+    master_key_file: Path | None = None
+    ecard_issuer_code: str = Field(default="12370600MB0000000X", pattern=r"^[0-9A-Z]{18}$")
+    ecard_qr_lifetime_seconds: int = Field(default=60, ge=10, le=3600)
+    ecard_static_lifetime_days: int = Field(default=365, ge=1, le=3660)
+    ecard_dynamic_max_uses: int = Field(default=1, ge=1, le=100)
+    ecard_key_grace_days: int = Field(default=30, ge=0, le=3660)
     log_level: str = "INFO"
 
     @model_validator(mode="after")

@@ -14,6 +14,7 @@ from healthcard.models.card import (
     Terminal,
 )
 from healthcard.models.division import Division
+from healthcard.models.ecard import ECard, ECardNonce, ECardQrUse, ECardSigningKey
 from healthcard.models.institution import Department, Institution
 from healthcard.models.person import (
     LinkModelVersion,
@@ -45,6 +46,10 @@ __all__ = [
     "CardProduct",
     "Department",
     "Division",
+    "ECard",
+    "ECardNonce",
+    "ECardQrUse",
+    "ECardSigningKey",
     "HealthCard",
     "Institution",
     "LinkModelVersion",

@@ -1,0 +1,63 @@
+"""The ecard service: ``from healthcard.ecard import service as ecard_service``."""
+
+from healthcard.ecard.service.ecards import (
+    IssuedCode,
+    bank_token,
+    bind_bank_card,
+    cancel,
+    check_pin,
+    create,
+    ecard_of,
+    get_ecard,
+    issue_code,
+    mask_bank_card,
+    revoke_static_code,
+    unbind_bank_card,
+    update,
+)
+from healthcard.ecard.service.keys import (
+    list_keys,
+    master_key,
+    published,
+    retire,
+    revoke,
+    rotate,
+)
+from healthcard.ecard.service.verify import (
+    OfflineUse,
+    Summary,
+    Verification,
+    mask_name,
+    report_offline,
+    uses_of,
+    verify,
+)
+
+__all__ = [
+    "IssuedCode",
+    "OfflineUse",
+    "Summary",
+    "Verification",
+    "bank_token",
+    "bind_bank_card",
+    "cancel",
+    "check_pin",
+    "create",
+    "ecard_of",
+    "get_ecard",
+    "issue_code",
+    "list_keys",
+    "mask_bank_card",
+    "mask_name",
+    "master_key",
+    "published",
+    "report_offline",
+    "retire",
+    "revoke",
+    "revoke_static_code",
+    "rotate",
+    "unbind_bank_card",
+    "update",
+    "uses_of",
+    "verify",
+]
