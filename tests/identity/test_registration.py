@@ -284,3 +284,21 @@ def test_pdq_by_division(h1: Hospital) -> None:
     assert [p["id"] for p in found] == [a["person_id"]]
     unknown = h1.get("/api/v1/residents", name="林海", division="999999")
     assert unknown.status_code == 422
+
+
+def test_a_person_with_another_valid_id_anywhere_is_not_auto_linked(
+    h1: Hospital, h2: Hospital
+) -> None:
+    """The best-scoring record may carry no ID; another record of that person does."""
+    same = {
+        "name": "郑爽",
+        "sex": "2",
+        "birth_date": "1991-08-22",
+        "phone": "13805357777",
+        "address": "山东省烟台市芝罘区南大街9号",
+    }
+    first = h1.register("A1", id_number=resident_id(date(1991, 8, 22), 222), **same).json()
+    h1.register("A2", **same)  # the same person at another desk, no ID card at hand
+    other = h2.register("B1", id_number=resident_id(date(1991, 8, 22), 224), **same).json()
+    assert other["person_id"] != first["person_id"]
+    assert other["outcome"] in ("created", "review")

@@ -242,6 +242,12 @@ def active_model(session: Session) -> LinkModelVersion | None:
     ).scalar_one_or_none()
 
 
+def active_model_version(session: Session) -> str | None:
+    return session.execute(
+        select(LinkModelVersion.version).where(LinkModelVersion.active.is_(True))
+    ).scalar_one_or_none()
+
+
 def model_by_version(session: Session, version: str) -> LinkModelVersion | None:
     return session.execute(
         select(LinkModelVersion).where(LinkModelVersion.version == version)

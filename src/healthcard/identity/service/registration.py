@@ -129,12 +129,14 @@ def register(
     names = name_features(data.name)
     id_index = blind_index(settings, "id", f"{id_type}:{number}") if number else None
     phone = normalize_phone(data.phone or "")
-    advisory_lock(
-        session,
-        f"local:{system}|{data.identifier.value}",
-        f"id:{id_index}",
-        f"name:{names.pinyin}|{birth}",
-    )
+    # Registrations of one person queue behind each other; unrelated ones don't (a key is only
+    # taken when its value is known, or every registration without an ID would share one lock).
+    keys = [f"local:{system}|{data.identifier.value}"]
+    if id_index:
+        keys.append(f"id:{id_index}")
+    if birth:
+        keys.append(f"name:{names.pinyin}|{birth}")
+    advisory_lock(session, *keys)
     record = repository.record_by_local(session, system, data.identifier.value)
     is_new = record is None
     if record is None:
@@ -299,6 +301,14 @@ def score_candidates(
         current = best.get(row.person_id)
         if current is None or candidate.probability > current.probability:
             best[row.person_id] = candidate
+    if mine.id_valid and record.id_number_index:
+        # A person is "another valid ID" if ANY of their identifiers is a different resident ID,
+        # not only the record that scored best (which may have carried no ID at all).
+        for candidate in best.values():
+            candidate.different_valid_ids = candidate.different_valid_ids or any(
+                ident.system == RESIDENT_ID_SYSTEM and ident.value_index != record.id_number_index
+                for ident in repository.identifiers_of(session, candidate.person_id)
+            )
     return sorted(best.values(), key=lambda c: (-c.probability, c.person_id))
 
 

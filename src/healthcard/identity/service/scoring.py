@@ -41,12 +41,23 @@ def _default() -> Scorer:
     return _load(text, "default-" + hashlib.sha256(text.encode()).hexdigest()[:12])
 
 
+_LOADED: dict[str, Scorer] = {}
+
+
 def current(session: Session) -> Scorer:
-    """The active trained model, or the default one shipped with the platform."""
-    row = repository.active_model(session)
-    if row is not None:
-        return _load(row.model_json, row.version)
-    return _default()
+    """The active trained model, or the default one shipped with the platform.
+
+    Only the active version is read per call; a model's JSON is read once per process.
+    """
+    version = repository.active_model_version(session)
+    if version is None:
+        return _default()
+    if version not in _LOADED:
+        row = repository.model_by_version(session, version)
+        if row is None:
+            return _default()
+        _LOADED[version] = _load(row.model_json, row.version)
+    return _LOADED[version]
 
 
 def normalized(
