@@ -14,25 +14,8 @@ from healthcard.core.audit import AuditEvent, AuditQuery
 from healthcard.core.principal import Principal
 from healthcard.core.templating import DISPLAY_ZONE
 
-EXPORT_COLUMNS = (
-    "id",
-    "occurred_at",
-    "actor_kind",
-    "actor_id",
-    "actor_name",
-    "institution_id",
-    "roles",
-    "action",
-    "resource_type",
-    "resource_id",
-    "outcome",
-    "client_address",
-    "purpose",
-    "request_id",
-    "detail",
-    "prev_hash",
-    "hash",
-)
+# Every hashed field and the hash itself: an export can be re-verified outside the platform.
+EXPORT_COLUMNS = (*audit.HASHED_FIELDS, "hash")
 
 
 def day_range(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:

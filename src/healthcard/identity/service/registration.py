@@ -272,7 +272,7 @@ def score_candidates(
     exclude: set[int],
 ) -> list[Candidate]:
     """Persons sharing a blocking key with ``record``, best first (their best record counts)."""
-    mine = _unsaved(settings, record)
+    mine = scoring.of_record(settings, record)
     rows = repository.candidate_records(
         session,
         id_index=record.id_number_index,
@@ -310,25 +310,6 @@ def score_candidates(
                 for ident in repository.identifiers_of(session, candidate.person_id)
             )
     return sorted(best.values(), key=lambda c: (-c.probability, c.person_id))
-
-
-def _unsaved(settings: Settings, record: PersonRecord) -> NormalizedRecord:
-    id_number = (
-        unseal_value(settings, "id", record.id_number_sealed)
-        if record.id_valid and record.id_type in (None, "01") and record.id_number_sealed
-        else None
-    )
-    phone = unseal_value(settings, "phone", record.phone_sealed) if record.phone_sealed else None
-    return scoring.normalized(
-        key="new",
-        source=record.source_system,
-        id_number=id_number,
-        name=record.name,
-        sex=record.sex,
-        birth_date=record.birth_date.isoformat() if record.birth_date else None,
-        phone=phone,
-        address=record.address,
-    )
 
 
 def _different_valid_ids(a: NormalizedRecord, b: NormalizedRecord) -> bool:
