@@ -22,6 +22,7 @@ from healthcard.core.db import make_engine, make_session_factory
 from healthcard.core.http import RequestContextMiddleware
 from healthcard.divisions import pages as divisions_pages
 from healthcard.divisions import routes as divisions_routes
+from healthcard.ecard import pages as ecard_pages
 from healthcard.ecard import routes as ecard_routes
 from healthcard.fhir import patient as fhir_patient
 from healthcard.fhir import routes as fhir_routes
@@ -45,6 +46,7 @@ ROUTERS = (
     divisions_pages.router,
     identity_pages.router,
     cards_pages.router,
+    ecard_pages.router,
     admin_pages.router,
 )
 

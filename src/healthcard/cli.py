@@ -14,6 +14,7 @@ from sqlalchemy import func, select, text
 import healthcard.app  # noqa: F401 - imports every domain, so all permissions are registered
 from healthcard.accounts import service as accounts_service
 from healthcard.accounts.schemas import ClientIn, StaffIn
+from healthcard.cards import service as cards_service
 from healthcard.core import audit, migrate
 from healthcard.core.commands import operator, transaction
 from healthcard.core.config import get_settings
@@ -153,11 +154,21 @@ def demo_load(quiet: bool = typer.Option(False, help="已加载时不输出提�
             return
         credentials = demo_service.load(session, settings=settings)
         people = demo_service.load_population(session, settings=settings)
+        cards = demo_service.load_cards(session, settings=settings)
     console.print("[green]已加载演示数据。[/green]")
     console.print(
         f"演示居民：{people.registered} 条登记（新建 {people.outcomes.get('created', 0)}，"
         f"匹配 {people.outcomes.get('matched', 0)}，待审核 {people.outcomes.get('review', 0)}；"
         f"证件号有误被拒 {people.refused}）"
+    )
+    by_state = "，".join(
+        f"{label} {cards[state]}"
+        for state, label in cards_service.STATE_NAMES.items()
+        if cards.get(state)
+    )
+    console.print(
+        f"演示健康卡：{by_state}；受理终端 {len(demo_service.TERMINALS)} 台"
+        f"（{', '.join(t[0] for t in demo_service.TERMINALS)}）"
     )
     if credentials:
         client_id, secret = credentials.split(":", 1)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from tests.factories import create_staff, login
 
 _DESK = {"/console/residents", "/console/register", "/console/divisions"}
+_COUNTER = {*_DESK, "/console/ecards/verify"}  # staff at a counter verify e-card QR codes
 MENUS = {
     "system_admin": {
         "/console/institutions",
@@ -24,12 +25,12 @@ MENUS = {
         "/console/residents",
     },
     "institution_admin": {"/console/institutions", "/console/staff", "/console/divisions"},
-    "card_operator": {"/console/institutions", "/console/cards", "/console/registry", *_DESK},
+    "card_operator": {"/console/institutions", "/console/cards", "/console/registry", *_COUNTER},
     "auditor": {"/console/institutions", "/console/audit", "/console/cards", "/console/divisions"},
-    "doctor": _DESK,
-    "nurse": _DESK,
+    "doctor": _COUNTER,
+    "nurse": _COUNTER,
     "public_health_worker": _DESK,
-    "cashier": _DESK,
+    "cashier": _COUNTER,
     "data_steward": {"/console/residents", "/console/empi/reviews", "/console/divisions"},
 }
 

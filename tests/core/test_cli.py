@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from healthcard.cli import app
 from healthcard.core.config import get_settings
 from healthcard.core.db import make_engine
+from healthcard.models import ECard, ECardSigningKey, HealthCard, Terminal
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def cli_env(scratch_database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+def cli_env(
+    scratch_database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[str]:
+    key_file = tmp_path / "master.key"
+    key_file.write_text(secrets.token_hex(16))
+    monkeypatch.setenv("HEALTHCARD_MASTER_KEY_FILE", str(key_file))
     monkeypatch.setenv("HEALTHCARD_DATABASE_URL", scratch_database_url)
     monkeypatch.setenv("HEALTHCARD_ENVIRONMENT", "test")
     get_settings.cache_clear()
@@ -39,6 +50,7 @@ def test_upgrade_demo_and_verify(cli_env: str) -> None:
     loaded = runner.invoke(app, ["demo", "load"])
     assert loaded.exit_code == 0, loaded.output
     assert "client_secret=" in loaded.output
+    assert "演示健康卡：待制卡 2，制卡中 1，已制卡 1，已发卡 1，正常 5" in loaded.output
     again = runner.invoke(app, ["demo", "load"])
     assert "已存在" in again.output
     verified = runner.invoke(app, ["audit", "verify"])
@@ -82,3 +94,44 @@ def test_users_create_enforces_password_policy(cli_env: str) -> None:
     ok = runner.invoke(app, [*args, "--password", "Good!Passw0rd"])
     assert ok.exit_code == 0, ok.output
     assert "已创建账户 newadmin" in ok.output
+
+
+def test_demo_has_cards_in_every_state_and_ecards_to_verify(cli_env: str) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    loaded = runner.invoke(app, ["demo", "load"])
+    assert loaded.exit_code == 0, loaded.output
+    engine = make_engine(cli_env)
+    try:
+        with Session(engine) as session:
+            states = dict(
+                session.execute(
+                    select(HealthCard.status, func.count()).group_by(HealthCard.status)
+                ).all()
+            )
+            replaced = session.scalars(
+                select(HealthCard).where(HealthCard.previous_card_id.is_not(None))
+            ).all()
+            ecards = session.scalars(select(ECard)).all()
+            live = {
+                c.person_id
+                for c in session.scalars(select(HealthCard).where(HealthCard.status == "active"))
+            }
+            terminals = set(session.scalars(select(Terminal.code)))
+            keys = session.scalars(select(ECardSigningKey.status)).all()
+    finally:
+        engine.dispose()
+    assert set(states) == {
+        "approved",
+        "in_production",
+        "produced",
+        "issued",
+        "active",
+        "lost",
+        "replaced",
+        "cancelled",
+    }
+    assert [str(c.fee) for c in replaced] == ["25.00"]  # the reissue after a loss
+    assert {e.person_id for e in ecards} == live
+    assert all(e.status == "active" for e in ecards)
+    assert {"YHD-REG-01", "KZX-CARD-01"} <= terminals
+    assert keys == ["active"]

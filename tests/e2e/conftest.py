@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import socket
+import tempfile
 import threading
 import time
 import urllib.request
@@ -46,6 +48,8 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 E2E_SECRET = "e2e-secret-key-that-is-long-enough-for-the-platform-0123456789"
 HERE = Path(__file__).resolve().parent
+# The e-card issuer keys' master key: one per test run, outside the repository.
+MASTER_KEY = Path(tempfile.gettempdir()) / f"healthcard-e2e-master-{os.getpid()}.key"
 
 StorageState = dict[str, Any]
 
@@ -94,7 +98,9 @@ def _wait_until_up(base_url: str, thread: threading.Thread, timeout: float = 20.
 @pytest.fixture(scope="session")
 def live_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A fresh database, migrated, with permissions synchronised and the demo data loaded."""
-    with fresh_database(tmp_path_factory.mktemp("e2e")) as url:
+    folder = tmp_path_factory.mktemp("e2e")
+    MASTER_KEY.write_text(secrets.token_hex(16))
+    with fresh_database(folder) as url:
         migrate.upgrade(url)
         engine = make_engine(url)
         try:
@@ -102,13 +108,21 @@ def live_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
                 accounts_service.sync_permissions(session)
                 demo_service.load(session, settings=_settings(url))
                 demo_service.load_population(session, settings=_settings(url), persons=40)
+                demo_service.load_cards(session, settings=_settings(url))
         finally:
             engine.dispose()
         yield url
+    MASTER_KEY.unlink(missing_ok=True)
 
 
 def _settings(url: str) -> Settings:
-    return Settings(environment="test", database_url=url, secret_key=E2E_SECRET, log_json=False)
+    return Settings(
+        environment="test",
+        database_url=url,
+        secret_key=E2E_SECRET,
+        log_json=False,
+        master_key_file=MASTER_KEY,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -9,10 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from healthcard.core.db import make_engine
 from healthcard.demo.service import DEMO_PASSWORD, LOGINS, DemoLogin, demo_uscc
+from healthcard.models import ECard
 from tests.admin.test_pages import MENUS
 from tests.e2e.conftest import ARTIFACTS, browser_unavailable, login_through_form
 from tests.factories import create_staff
@@ -195,3 +197,52 @@ def test_desk_registers_and_finds_a_resident(login_as: OpenAs) -> None:
     rows = page.get_by_test_id("resident-table").locator("tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("139****5678")
+
+
+def _demo_ecard_holder(url: str) -> int:
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            return int(
+                session.scalars(
+                    select(ECard.person_id).where(ECard.status == "active").order_by(ECard.id)
+                ).first()
+                or 0
+            )
+    finally:
+        engine.dispose()
+
+
+def test_card_operator_shows_and_verifies_a_qr_code(
+    login_as: OpenAs, live_database_url: str
+) -> None:
+    person = _demo_ecard_holder(live_database_url)
+    assert person, "the demo should open e-cards for the holders of active cards"
+    page = login_as("cardop")
+    page.goto(f"/console/residents/{person}")
+    page.get_by_test_id("ecard-link").click()
+    expect(page.get_by_test_id("ecard-status")).to_contain_text("有效")
+    page.get_by_test_id("qr-generate").click()
+    expect(page.locator("[data-testid=qr-code] svg")).to_be_visible()
+    expect(page.get_by_test_id("qr-countdown")).to_contain_text("有效期剩余")
+    payload = page.get_by_test_id("qr-payload").input_value()
+    assert payload.startswith("HC1:")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "ecard.png"), full_page=True)
+
+    page.get_by_test_id("nav-/console/ecards/verify").click()
+    page.get_by_test_id("verify-payload").fill(payload)
+    page.get_by_test_id("verify-terminal").select_option("KZX-CARD-01")
+    expect(page.get_by_test_id("verify-use")).to_have_value("card_service")
+    page.get_by_test_id("verify-submit").click()
+    result = page.get_by_test_id("verify-result")
+    expect(result).to_have_attribute("data-outcome", "accepted")
+    page.screenshot(path=str(ARTIFACTS / "ecard-verify.png"), full_page=True)
+    page.get_by_test_id("verify-submit").click()
+    expect(result).to_have_attribute("data-code", "qr_replayed")
+    expect(result).to_contain_text("此动态二维码已被使用")
+
+    page.goto("/console/cards")
+    for state in ("approved", "in_production", "produced", "issued", "active", "lost"):
+        assert int(page.locator(f"[data-state={state}]").inner_text()) > 0, state
+    page.screenshot(path=str(ARTIFACTS / "cards-centre.png"), full_page=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -81,3 +82,25 @@ def navigation_for(request: Request) -> list[tuple[str, list[tuple[str, str]]]]:
         if principal.has(permission):
             sections.setdefault(section, []).append((label, url))
     return list(sections.items())
+
+
+# Panels another domain adds to a page it does not own (the e-card link on a resident's page):
+# the page's domain cannot import the other (the layers forbid it), so the other registers a
+# loader at import; the loader answers the panel's context, or None to show nothing.
+PanelLoader = Callable[[Request, Any, int], dict[str, Any] | None]
+_PANELS: dict[str, list[tuple[str, PanelLoader]]] = {}
+
+
+def add_panel(page: str, template: str, loader: PanelLoader) -> None:
+    """Show ``template`` on ``page`` (e.g. "person") with the context ``loader`` answers."""
+    _PANELS.setdefault(page, []).append((template, loader))
+
+
+def panels_for(page: str, request: Request, session: Any, subject_id: int) -> list[dict[str, Any]]:
+    """The panels to show on ``page`` about ``subject_id``: each a context with a ``template``."""
+    shown = []
+    for template, loader in _PANELS.get(page, []):
+        context = loader(request, session, subject_id)
+        if context is not None:
+            shown.append({"template": template, **context})
+    return shown

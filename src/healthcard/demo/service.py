@@ -4,8 +4,11 @@ synthetic but valid (check digit computed with python-stdnum)."""
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.orm import Session
@@ -13,9 +16,11 @@ from stdnum.cn import uscc
 
 from healthcard.accounts import service as accounts_service
 from healthcard.accounts.schemas import ClientIn, DepartmentIn, InstitutionIn, StaffIn
+from healthcard.cards import service as cards_service
 from healthcard.core.config import Settings
 from healthcard.core.errors import AppError
 from healthcard.core.principal import Principal, system_principal
+from healthcard.ecard import service as ecard_service
 from healthcard.identity import service as identity_service
 from healthcard.identity.schemas import IdentifierIn, RegistrationIn
 
@@ -258,3 +263,141 @@ def _registration(record: identity_service.PopulationRecord) -> RegistrationIn:
         phone=record.phone or None,
         address=record.address or None,
     )
+
+
+# Health cards: a manufacturer, SAM cards and terminals, a signing key, and cards of a dozen
+# residents driven through the real lifecycle so that every state occurs, with e-cards for the
+# holders of active cards: a newcomer can show a QR code and verify it in the console at once.
+CARD_RESIDENTS = 12
+DEMO_PIN = "246810"
+# (terminal code, institution key, SAM serial, uses, location)
+TERMINALS = (
+    ("YHD-REG-01", "yhd", "SAM-YHD-0001", ("registration", "payment"), "门诊大厅挂号收费窗口"),
+    ("YHD-PHA-01", "yhd", "SAM-YHD-0002", ("report", "dispensing"), "门诊药房与报告自助机"),
+    (
+        "YTSYY-REG-01",
+        "ytsyy",
+        "SAM-YTSYY-0001",
+        ("registration", "payment", "report", "dispensing"),
+        "门诊一楼服务台",
+    ),
+    ("XYSQ-REG-01", "xysq", "SAM-XYSQ-0001", ("registration", "payment"), "全科诊室前台"),
+    ("KZX-CARD-01", "kzx", "SAM-KZX-0001", ("card_service",), "注册管理中心服务窗口"),
+)
+CENTRE_TERMINAL = "KZX-CARD-01"
+
+
+def _card_holders(session: Session, settings: Settings, actor: Principal) -> list[int]:
+    """The first residents (by id) who have a document number a card can carry."""
+    persons: list[int] = []
+    for person_id in range(1, 1000):
+        try:
+            holder = identity_service.card_holder(
+                session, settings=settings, actor=actor, person_id=person_id
+            )
+        except AppError:  # merged into another person, or no person with this id
+            continue
+        if holder is not None:
+            persons.append(person_id)
+        if len(persons) == CARD_RESIDENTS:
+            break
+    return persons
+
+
+def _card_registry(session: Session, actor: Principal, ids: dict[str, int]) -> int:
+    """Manufacturer, product, SAM cards and terminals; returns the product's id."""
+    maker = cards_service.add_manufacturer(
+        session, actor=actor, name="演示智能卡制造有限公司", contact="0535-0000000"
+    )
+    product = cards_service.add_product(
+        session, actor=actor, manufacturer_id=maker.id, model="HC-CPU-2026", chip="CPU 64K"
+    )
+    for code, key, sam, uses, location in TERMINALS:
+        cards_service.issue_sam(session, actor=actor, serial=sam, institution_id=ids[key])
+        cards_service.register_terminal(
+            session,
+            actor=actor,
+            code=code,
+            institution_id=ids[key],
+            sam_serial=sam,
+            uses=list(uses),
+            location=location,
+        )
+    return product.id
+
+
+def _approve(session: Session, settings: Settings, actor: Principal, person_id: int) -> None:
+    application = cards_service.apply(
+        session, actor=actor, person_id=person_id, terminal_code=CENTRE_TERMINAL
+    )
+    cards_service.review(
+        session, settings=settings, actor=actor, application_id=application.id, approve=True
+    )
+
+
+def load_cards(session: Session, *, settings: Settings) -> dict[str, int]:
+    """Cards in every lifecycle state, e-cards, terminals and a signing key; cards by state."""
+    institutions = {i.name: i.id for i in accounts_service.list_all_institutions(session)}
+    ids = {d.key: institutions[d.name] for d in INSTITUTIONS if d.name in institutions}
+    actor = Principal(
+        kind="system", id=0, name="demo-loader", institution_id=ids["kzx"], platform_wide=True
+    )
+    product_id = _card_registry(session, actor, ids)
+    ecard_service.rotate(session, settings=settings, actor=actor)
+    persons = _card_holders(session, settings, actor)
+    if len(persons) < 2:
+        return cards_service.state_counts(session)
+    waiting, produced_ones = persons[0], persons[1:]
+    for person_id in produced_ones:
+        _approve(session, settings, actor, person_id)
+    export = cards_service.export_batch(
+        session, settings=settings, actor=actor, product_id=product_id
+    )
+    rows = list(csv.DictReader(io.StringIO(export.csv_text)))
+    # The manufacturer sends back all but the first card (still in production).
+    back = "card_id,chip_serial\n" + "".join(
+        f"{row['card_id']},YT2026{int(row['card_id']):08d}\n" for row in rows[1:]
+    )
+    cards_service.import_produced(session, actor=actor, batch_id=export.batch.id, csv_text=back)
+    # Counter work on the produced cards: 0 stays produced, 1 issued, the rest active; then
+    # one lost, one reissued after a loss (with the fee), one cancelled.
+    card_ids = [int(row["card_id"]) for row in rows[1:]]
+    for n, card_id in enumerate(card_ids):
+        steps = [] if n == 0 else ["issue"] if n == 1 else ["issue", "activate"]
+        steps += {2: ["report_lost"], 3: ["report_lost"], 4: ["cancel"]}.get(n, [])
+        for action in steps:
+            cards_service.act(
+                session,
+                actor=actor,
+                card_id=card_id,
+                action=action,
+                reason="居民死亡" if action == "cancel" else None,
+                terminal_code=CENTRE_TERMINAL,
+            )
+        if n == 3:
+            cards_service.reissue_or_replace(
+                session,
+                settings=settings,
+                actor=actor,
+                card_id=card_id,
+                replace=False,
+                fee=Decimal("25.00"),
+                reason="丢失后补办",
+                terminal_code=CENTRE_TERMINAL,
+            )
+    _approve(session, settings, actor, waiting)  # applied after the batch left: approved
+    _demo_ecards(session, settings, actor, card_ids[5:])
+    return cards_service.state_counts(session)
+
+
+def _demo_ecards(
+    session: Session, settings: Settings, actor: Principal, card_ids: list[int]
+) -> None:
+    """E-cards for the holders of active cards; the first can print a static code (PIN)."""
+    for n, card_id in enumerate(card_ids):
+        card = cards_service.get_card(session, card_id=card_id)
+        ecard = ecard_service.create(
+            session, settings=settings, actor=actor, person_id=card.person_id
+        )
+        if n == 0:
+            ecard_service.update(session, actor=actor, ecard_id=ecard.id, pin=DEMO_PIN)

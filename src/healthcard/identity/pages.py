@@ -12,7 +12,7 @@ from healthcard.core.errors import AppError
 from healthcard.core.forms import errors_of, form_values, validate
 from healthcard.core.i18n import N_
 from healthcard.core.session import DbSession
-from healthcard.core.templating import add_nav, render
+from healthcard.core.templating import add_nav, panels_for, render
 from healthcard.identity import service
 from healthcard.identity.permissions import (
     EMPI_REVIEW,
@@ -150,6 +150,7 @@ def _person(
         "merges": service.merges_of(session, person_id),
         "can_reveal": principal.has(RESIDENTS_REVEAL),
         "can_review": principal.has(EMPI_REVIEW),
+        "panels": panels_for("person", request, session, person_id),
         **extra,
     }
     return render(request, "identity/person.html", context)
