@@ -113,6 +113,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         _configure_sqlite(engine)
         return engine
+    # As many connections as requests FastAPI runs at once (its thread pool has 40 threads), so a
+    # request never waits for a connection another request's thread cannot give back soon.
+    kwargs.setdefault("pool_size", 20)
+    kwargs.setdefault("max_overflow", 20)
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
