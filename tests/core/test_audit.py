@@ -27,7 +27,7 @@ def _write(session: Session, n: int) -> list[AuditEvent]:
         )
         for i in range(n)
     ]
-    session.flush()
+    audit.flush(session)
     return events
 
 

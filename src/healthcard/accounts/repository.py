@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from healthcard.core.db import utcnow
@@ -261,6 +263,35 @@ def client_by_client_id(session: Session, client_id: str) -> ApiClient | None:
 
 def all_clients(session: Session) -> Sequence[ApiClient]:
     return session.execute(select(ApiClient).order_by(ApiClient.id)).scalars().all()
+
+
+def token_caller(session: Session, digest: str) -> Any:
+    """A token with its client and the client's institution name, in one statement."""
+    return session.execute(
+        select(
+            AccessToken.revoked_at,
+            AccessToken.expires_at,
+            AccessToken.scopes,
+            ApiClient.id.label("client_pk"),
+            ApiClient.name,
+            ApiClient.active,
+            ApiClient.institution_id,
+            ApiClient.last_used_at,
+            Institution.name.label("institution_name"),
+        )
+        .join(ApiClient, ApiClient.id == AccessToken.client_pk)
+        .outerjoin(Institution, Institution.id == ApiClient.institution_id)
+        .where(AccessToken.token_digest == digest)
+    ).one_or_none()
+
+
+def touch_client(session: Session, pk: int, now: datetime) -> None:
+    session.execute(
+        update(ApiClient)
+        .where(ApiClient.id == pk)
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def token_by_digest(session: Session, digest: str) -> AccessToken | None:

@@ -159,6 +159,16 @@ def terminal_by_code(session: Session, code: str) -> Terminal | None:
     return session.execute(select(Terminal).where(Terminal.code == code)).scalar_one_or_none()
 
 
+def terminal_with_sam_status(session: Session, code: str) -> tuple[Terminal, str | None] | None:
+    """A terminal and the status of its SAM card (None: no SAM card), in one statement."""
+    row = session.execute(
+        select(Terminal, SamCard.status)
+        .outerjoin(SamCard, SamCard.id == Terminal.sam_card_id)
+        .where(Terminal.code == code)
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
 def terminals(session: Session) -> Sequence[Terminal]:
     return session.execute(select(Terminal).order_by(Terminal.id)).scalars().all()
 

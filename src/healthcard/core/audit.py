@@ -4,6 +4,13 @@ Every entry stores the SM3 hash of its predecessor and its own hash over a canon
 its fields. A single head row (locked ``FOR UPDATE``) serialises writers so the chain never forks;
 ``verify`` walks the chain and reports any edited, inserted or deleted entry. Database triggers
 (see the migration) refuse UPDATE and DELETE on the table as a second line of defence.
+
+:func:`record` only queues the entry on the session; the queue is chained and inserted when the
+transaction commits (or when :func:`flush` is called), after the transaction's other changes.
+The head row is therefore locked for the last few statements of a transaction instead of from
+its first audited step to its end, which is what let concurrent requests serialise on it. An
+entry queued inside a savepoint that rolls back, or in a transaction that rolls back, is dropped
+with it: the trail records what happened, in commit order.
 """
 
 from __future__ import annotations
@@ -14,8 +21,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Index, String, Text, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import Index, String, Text, func, insert, select, update
+from sqlalchemy import event as orm_event
+from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
 from healthcard.core.context import client_address_var, request_id_var
 from healthcard.core.crypto import sm3_hex
@@ -108,12 +116,11 @@ def record(
     detail: dict[str, Any] | None = None,
     actor_name: str | None = None,
 ) -> AuditEvent:
-    """Append one entry in the caller's transaction; it commits or rolls back with the change."""
-    head = session.execute(
-        select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
-    ).scalar_one()
-    event = AuditEvent(
-        id=head.last_id + 1,
+    """Queue one entry in the caller's transaction; it commits or rolls back with the change.
+
+    The entry gets its ``id`` and hashes when the transaction commits (or at :func:`flush`).
+    """
+    entry = AuditEvent(
         occurred_at=utcnow(),
         actor_kind=actor.kind if actor else "anonymous",
         actor_id=actor.id if actor else None,
@@ -128,14 +135,69 @@ def record(
         purpose=purpose,
         request_id=request_id_var.get(),
         detail=json.dumps(detail or {}, sort_keys=True, ensure_ascii=False),
-        prev_hash=head.last_hash,
     )
-    event.hash = entry_hash(event)
-    head.last_id = event.id
-    head.last_hash = event.hash
-    session.add(event)
-    session.flush()
-    return event
+    transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
+    session.info.setdefault(_PENDING, []).append((transaction, entry))
+    return entry
+
+
+_PENDING = "healthcard.audit.pending"
+
+
+def flush(session: Session) -> None:
+    """Chain and insert the queued entries now (commit does this by itself)."""
+    pending: list[tuple[SessionTransaction | None, AuditEvent]] = session.info.pop(_PENDING, [])
+    if not pending:
+        return
+    session.flush()  # the transaction's own changes first: the head lock is taken last
+    last_id, last_hash = session.execute(
+        select(AuditChainHead.last_id, AuditChainHead.last_hash)
+        .where(AuditChainHead.id == 1)
+        .with_for_update()
+    ).one()
+    rows = []
+    for _, entry in pending:
+        entry.id, entry.prev_hash = last_id + 1, last_hash
+        entry.hash = entry_hash(entry)
+        last_id, last_hash = entry.id, entry.hash
+        rows.append({name: getattr(entry, name) for name in (*HASHED_FIELDS, "hash")})
+    session.execute(insert(AuditEvent), rows)
+    session.execute(
+        update(AuditChainHead)
+        .where(AuditChainHead.id == 1)
+        .values(last_id=last_id, last_hash=last_hash)
+    )
+
+
+@orm_event.listens_for(Session, "before_commit")
+def _chain_on_commit(session: Session) -> None:
+    flush(session)
+
+
+@orm_event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    pending: list[tuple[SessionTransaction | None, AuditEvent]] | None = session.info.get(_PENDING)
+    if not pending:
+        return
+    kept = [item for item in pending if not _within(item[0], previous_transaction)]
+    if kept:
+        session.info[_PENDING] = kept
+    else:
+        session.info.pop(_PENDING, None)
+
+
+@orm_event.listens_for(Session, "after_transaction_end")
+def _drop_unwritten(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the session's transaction ended without committing them
+        session.info.pop(_PENDING, None)
+
+
+def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 @dataclass
@@ -154,6 +216,7 @@ def verify(
     session: Session, *, progress: Callable[[int], None] | None = None, batch: int = 2000
 ) -> VerifyResult:
     """Walk the whole chain; report every break (edited, inserted or deleted entries)."""
+    flush(session)
     head = session.get(AuditChainHead, 1)
     result = VerifyResult()
     if head is None:
@@ -239,6 +302,7 @@ def search(
     session: Session, query: AuditQuery, *, offset: int = 0, limit: int = 50
 ) -> tuple[list[AuditEvent], int]:
     """One page of matching entries, newest first, and the total count."""
+    flush(session)
     stmt = _filtered(query)
     total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     rows = session.execute(stmt.order_by(AuditEvent.id.desc()).offset(offset).limit(limit))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from healthcard.models import ECard, ECardNonce, ECardQrUse, ECardSigningKey
@@ -35,6 +36,19 @@ def keys(session: Session) -> Sequence[ECardSigningKey]:
     return session.execute(select(ECardSigningKey).order_by(ECardSigningKey.id)).scalars().all()
 
 
+def verification_keys(session: Session) -> Sequence[Any]:
+    """What verification needs of every key (not the sealed private keys)."""
+    return session.execute(
+        select(
+            ECardSigningKey.kid,
+            ECardSigningKey.public_key,
+            ECardSigningKey.status,
+            ECardSigningKey.created_at,
+            ECardSigningKey.verify_until,
+        ).order_by(ECardSigningKey.id)
+    ).all()
+
+
 def key_by_kid(session: Session, kid: str) -> ECardSigningKey | None:
     return session.execute(
         select(ECardSigningKey).where(ECardSigningKey.kid == kid)
@@ -60,9 +74,14 @@ def nonce_exists(session: Session, nonce: str, ecard_id: int) -> bool:
     return found is not None
 
 
-def count_nonce_use(session: Session, nonce: str, *, max_uses: int | None) -> bool:
-    """Count one use of ``nonce`` atomically; False when it is already used ``max_uses`` times."""
+def count_nonce_use(
+    session: Session, nonce: str, *, max_uses: int | None, ecard_id: int | None = None
+) -> bool:
+    """Count one use of ``nonce`` atomically; False when it is already used ``max_uses`` times
+    (or, given ``ecard_id``, when it is not a nonce issued for that e-card)."""
     stmt = update(ECardNonce).where(ECardNonce.nonce == nonce)
+    if ecard_id is not None:
+        stmt = stmt.where(ECardNonce.ecard_id == ecard_id)
     if max_uses is not None:
         stmt = stmt.where(ECardNonce.uses < max_uses)
     result = session.execute(
@@ -71,10 +90,17 @@ def count_nonce_use(session: Session, nonce: str, *, max_uses: int | None) -> bo
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def add_use(session: Session, use: ECardQrUse) -> ECardQrUse:
-    session.add(use)
-    session.flush()
-    return use
+def add_use(session: Session, values: dict[str, Any]) -> int:
+    """Insert one use-log row (a plain insert: nothing else in the request reads it back)."""
+    return int(session.execute(insert(ECardQrUse).returning(ECardQrUse.id), [values]).scalar_one())
+
+
+def uses_by_ids(session: Session, ids: Sequence[int]) -> Sequence[ECardQrUse]:
+    return (
+        session.execute(select(ECardQrUse).where(ECardQrUse.id.in_(ids)).order_by(ECardQrUse.id))
+        .scalars()
+        .all()
+    )
 
 
 def uses_of(session: Session, ecard_id: int, *, limit: int) -> Sequence[ECardQrUse]:

@@ -94,13 +94,13 @@ def check_terminal(
         if required:
             raise TerminalRefused("此操作须在受理终端上办理：请求中缺少终端号。")
         return None
-    terminal = repository.terminal_by_code(session, code)
-    if terminal is None:
+    found = repository.terminal_with_sam_status(session, code)
+    if found is None:
         raise TerminalRefused(f"终端 {code} 未在注册管理中心登记，拒绝受理。")
+    terminal, sam_status = found
     if terminal.status != "active":
         raise TerminalRefused(f"终端 {code} 已被吊销，拒绝受理。")
-    sam = repository.get_sam(session, terminal.sam_card_id) if terminal.sam_card_id else None
-    if sam is None or sam.status != "assigned":
+    if sam_status != "assigned":
         raise TerminalRefused(f"终端 {code} 没有有效的 SAM 卡，拒绝受理。")
     return terminal
 

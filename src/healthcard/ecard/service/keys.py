@@ -234,5 +234,5 @@ def published_keys(session: Session) -> dict[str, qrtoken.PublishedKey]:
             not_before=int(key.created_at.timestamp()),
             not_after=_unix(key.verify_until),
         )
-        for key in repository.keys(session)
+        for key in repository.verification_keys(session)
     }

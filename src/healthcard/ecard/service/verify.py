@@ -109,9 +109,12 @@ def _check_code(
         if not check_pin(ecard, pin):
             raise QrPinWrong()
         return
-    if not repository.nonce_exists(session, nonce, ecard.id):
-        raise QrUnknownCode()
-    if not repository.count_nonce_use(session, nonce, max_uses=settings.ecard_dynamic_max_uses):
+    # The use is counted first (one statement, the common case); a refusal then tells apart a
+    # nonce never issued for this e-card from one used up.
+    max_uses = settings.ecard_dynamic_max_uses
+    if not repository.count_nonce_use(session, nonce, max_uses=max_uses, ecard_id=ecard.id):
+        if not repository.nonce_exists(session, nonce, ecard.id):
+            raise QrUnknownCode()
         raise QrReplayed()
 
 
@@ -131,7 +134,6 @@ def _check_signature(session: Session, settings: Settings, token: qrtoken.Token)
 def _verify(
     session: Session,
     settings: Settings,
-    actor: Principal,
     token: qrtoken.Token,
     *,
     use: str,
@@ -144,16 +146,14 @@ def _verify(
         raise QrECardCancelled()
     card_status = _check_card(session, ecard)
     _check_code(session, settings, ecard, token, pin)
-    view = identity_service.view(
-        session, settings=settings, actor=actor, person_id=ecard.person_id, purpose=f"ecard:{use}"
-    )
-    person = view.person
+    # Not audited as a person read of its own: the ecard.verify entry names the person.
+    person = identity_service.greeting(session, settings=settings, person_id=ecard.person_id)
     return ecard, Summary(
-        person_id=person.id,
+        person_id=person.person_id,
         name_masked=mask_name(person.name),
         sex=person.sex,
         birth_year=person.birth_date.year if person.birth_date else None,
-        id_number_masked=view.id_number,
+        id_number_masked=person.id_number_masked,
         ecard_status=ecard.status,
         card_status=card_status,
         code_kind=token.claims.kind.name.lower(),
@@ -184,7 +184,7 @@ def verify(
         token = qrtoken.read(payload)
         _check_signature(session, settings, token)
         terminal = _terminal(session, actor, terminal_code, use)
-        ecard, summary = _verify(session, settings, actor, token, use=use, pin=pin)
+        ecard, summary = _verify(session, settings, token, use=use, pin=pin)
     except (QrRefused, TerminalRefused) as refused:
         error = refused
         if ecard is None and token is not None and refused.code not in _UNSIGNED:
@@ -201,6 +201,7 @@ def verify(
         error=error,
         mode="online",
         occurred_at=utcnow(),
+        person_id=summary.person_id if summary else None,
     )
     return Verification(summary=summary, error=error)
 
@@ -218,24 +219,32 @@ def _log(
     mode: str,
     occurred_at: datetime,
     error_code: str | None = None,
-) -> ECardQrUse:
+    person_id: int | None = None,
+) -> int:
+    """Write the use-log row and the audit entry of one verification; the row's id."""
     code = error.code if error else error_code
-    row = repository.add_use(
+    kid = token.claims.kid if token else None
+    use_id = repository.add_use(
         session,
-        ECardQrUse(
-            ecard_id=ecard.id if ecard else None,
-            terminal_code=terminal_code[:40],
-            terminal_id=terminal.id if terminal else None,
-            use=use,
-            kind=token.claims.kind.name.lower() if token else None,
-            kid=token.claims.kid if token else None,
-            outcome="refused" if code else "accepted",
-            error_code=code,
-            mode=mode,
-            occurred_at=occurred_at,
-            recorded_by=f"{actor.label}:{actor.name}"[:200],
-        ),
+        {
+            "ecard_id": ecard.id if ecard else None,
+            "terminal_code": terminal_code[:40],
+            "terminal_id": terminal.id if terminal else None,
+            "use": use,
+            "kind": token.claims.kind.name.lower() if token else None,
+            "kid": kid,
+            "outcome": "refused" if code else "accepted",
+            "error_code": code,
+            "mode": mode,
+            "occurred_at": occurred_at,
+            "recorded_at": utcnow(),
+            "recorded_by": f"{actor.label}:{actor.name}"[:200],
+        },
     )
+    detail: dict[str, object] = {"terminal": terminal_code, "error": code, "kid": kid}
+    detail["use_id"] = use_id
+    if person_id is not None:
+        detail["person"] = person_id  # the holder whose summary the terminal received
     audit.record(
         session,
         actor=actor,
@@ -244,9 +253,9 @@ def _log(
         resource_id=ecard.id if ecard else None,
         outcome="denied" if code else "success",
         purpose=use,
-        detail={"terminal": terminal_code, "error": code, "kid": row.kid, "use_id": row.id},
+        detail=detail,
     )
-    return row
+    return use_id
 
 
 @dataclass(frozen=True)
@@ -290,7 +299,9 @@ def report_offline(
     terminal_code: str,
     uses: list[OfflineUse],
 ) -> list[ECardQrUse]:
-    """Log verifications a terminal made offline; a dynamic code's use counts against replay."""
+    """Log verifications a terminal made offline; a dynamic code's use counts against replay.
+
+    Answers the use-log rows written, in the order reported."""
     terminal = cards_service.check_terminal(session, terminal_code, required=True)
     assert terminal is not None  # noqa: S101
     if not actor.may_act_in(terminal.institution_id):
@@ -319,7 +330,7 @@ def report_offline(
                 occurred_at=item.verified_at.astimezone(UTC),
             )
         )
-    return rows
+    return list(repository.uses_by_ids(session, rows))
 
 
 def uses_of(session: Session, *, ecard_id: int, limit: int = 100) -> list[ECardQrUse]:

@@ -11,12 +11,14 @@ from healthcard.identity.population import (
 )
 from healthcard.identity.service.models import activate_model
 from healthcard.identity.service.persons import (
+    Greeting,
     Holder,
     IdentifierView,
     PersonView,
     Query,
     by_identifier,
     card_holder,
+    greeting,
     search,
     view,
 )
@@ -43,6 +45,7 @@ from healthcard.identity.service.review import (
 
 __all__ = [
     "FieldComparison",
+    "Greeting",
     "Holder",
     "IdNumberError",
     "IdentifierView",
@@ -59,6 +62,7 @@ __all__ = [
     "decide",
     "document_system",
     "generate_population",
+    "greeting",
     "identifier_index",
     "institution_system",
     "mask_id",

@@ -243,3 +243,28 @@ def card_holder(
         return None
     number = unseal_value(settings, "id", person.id_number_sealed)
     return Holder(person.id, person.name, person.sex, person.birth_date, number)
+
+
+@dataclass(frozen=True)
+class Greeting:
+    """What a terminal shows to greet and check a holder: masked, nothing more."""
+
+    person_id: int
+    name: str
+    sex: str | None
+    birth_date: date | None
+    id_number_masked: str | None
+
+
+def greeting(session: Session, *, settings: Settings, person_id: int) -> Greeting:
+    """A person's masked identity summary in one read, NOT audited: the caller audits the use
+    it serves (an e-card verification names the person in its own audit entry)."""
+    person = repository.get_person(session, person_id)
+    if person is None:
+        raise PersonNotFound()
+    id_number = (
+        mask_id(unseal_value(settings, "id", person.id_number_sealed))
+        if person.id_number_sealed
+        else None
+    )
+    return Greeting(person.id, person.name, person.sex, person.birth_date, id_number)
