@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import base64
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from healthcard.core.audit import AuditEvent
 from healthcard.core.db import utcnow
+from healthcard.core.principal import system_principal
 from healthcard.ecard import qrtoken
-from healthcard.models import ECard, ECardQrUse
+from healthcard.ecard import service as ecard_service
+from healthcard.models import ECard, ECardNonce, ECardQrUse
 from tests.ecard.conftest import Desk
 
 JSON = {"Accept": "application/json"}
@@ -191,6 +193,40 @@ def test_static_code_needs_the_pin_and_can_be_revoked(desk: Desk) -> None:
     assert desk.verify(reprinted, pin="246810").status_code == 200
     desk.client.delete(f"/api/v1/ecards/{ecard['id']}/static-code", headers=desk.headers)
     assert desk.verify(reprinted, pin="246810").json()["code"] == "qr_static_revoked"
+
+
+def test_wrong_pins_in_a_row_lock_the_static_code(desk: Desk) -> None:
+    ecard = desk.ecard()
+    desk.client.patch(f"/api/v1/ecards/{ecard['id']}", json={"pin": "246810"}, headers=desk.headers)
+    payload = desk.code(ecard["id"], static=True)
+    limit = desk.settings.ecard_pin_max_failures
+    for _ in range(limit - 2):
+        assert desk.verify(payload, pin="000000").json()["code"] == "qr_pin_wrong"
+    assert desk.verify(payload, pin="246810").status_code == 200  # a right PIN resets the count
+    for _ in range(limit - 1):
+        assert desk.verify(payload, pin="000000").json()["code"] == "qr_pin_wrong"
+    locked = desk.verify(payload, pin="000000")
+    assert (locked.status_code, locked.json()["code"]) == (423, "qr_pin_locked")
+    assert desk.verify(payload, pin="246810").json()["code"] == "qr_pin_locked"  # even right
+    later = datetime.now(UTC) + timedelta(minutes=desk.settings.ecard_pin_lock_minutes + 1)
+    with time_machine.travel(later, tick=False):
+        assert desk.verify(payload, pin="246810").status_code == 200
+
+
+def test_purge_deletes_only_nonces_expired_beyond_retention(desk: Desk, session: Session) -> None:
+    ecard = desk.ecard()
+    fresh = qrtoken.read(desk.code(ecard["id"])).claims.nonce.hex()
+    old = qrtoken.read(desk.code(ecard["id"])).claims.nonce.hex()
+    session.execute(
+        update(ECardNonce)
+        .where(ECardNonce.nonce == old)
+        .values(expires_at=datetime.now(UTC) - timedelta(days=30))
+    )
+    actor = system_principal("test")
+    assert ecard_service.purge_nonces(session, settings=desk.settings, actor=actor) == 1
+    left = set(session.execute(select(ECardNonce.nonce)).scalars())
+    assert fresh in left
+    assert old not in left
 
 
 def test_bank_card_is_stored_masked_and_tokenised(desk: Desk, session: Session) -> None:

@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     ecard_static_lifetime_days: int = Field(default=365, ge=1, le=3660)
     ecard_dynamic_max_uses: int = Field(default=1, ge=1, le=100)
     ecard_key_grace_days: int = Field(default=30, ge=0, le=3660)
+    # A static code is locked after this many wrong PINs in a row, for ecard_pin_lock_minutes.
+    ecard_pin_max_failures: int = Field(default=5, ge=1, le=20)
+    ecard_pin_lock_minutes: int = Field(default=30, ge=1, le=1440)
+    # Used and expired dynamic-code nonces are kept this long (replay evidence), then purged.
+    ecard_nonce_retention_days: int = Field(default=7, ge=1, le=3660)
     log_level: str = "INFO"
 
     @model_validator(mode="after")

@@ -1,4 +1,5 @@
-"""``healthcard keys``: the e-card issuer signing keys (rotate, retire, revoke, list)."""
+"""``healthcard keys``: the e-card issuer signing keys (rotate, retire, revoke, list);
+``healthcard ecards``: housekeeping of e-card codes (purge-nonces)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from healthcard.core.errors import AppError
 from healthcard.ecard import service
 
 app = typer.Typer(help="电子健康卡签名密钥", no_args_is_help=True)
+ecards_app = typer.Typer(help="电子健康卡二维码维护", no_args_is_help=True)
 console = Console()
 err = Console(stderr=True)
 
@@ -73,3 +75,13 @@ def list_keys() -> None:
                 ),
             )
     console.print(table)
+
+
+@ecards_app.command("purge-nonces")
+def purge_nonces() -> None:
+    """Delete dynamic-code nonces expired longer ago than the retention period (run daily)."""
+    settings = get_settings()
+    with transaction() as session:
+        count = service.purge_nonces(session, settings=settings, actor=operator())
+    days = settings.ecard_nonce_retention_days
+    console.print(f"已清理 {count} 个过期超过 {days} 天的动态码随机数。")

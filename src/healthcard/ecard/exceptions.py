@@ -112,6 +112,12 @@ class QrPinWrong(QrRefused):
     message = "电子健康卡密码（PIN）不正确。"
 
 
+class QrPinLocked(QrRefused):
+    status_code = 423
+    code = "qr_pin_locked"
+    message = "电子健康卡密码（PIN）连续输错次数过多，静态码已暂时锁定，请稍后再试或使用动态码。"
+
+
 class QrECardCancelled(QrRefused):
     status_code = 409
     code = "qr_ecard_cancelled"

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from healthcard.models import ECard, ECardNonce, ECardQrUse, ECardSigningKey
@@ -65,6 +65,15 @@ def active_key(session: Session, *, for_update: bool = False) -> ECardSigningKey
 def add_nonce(session: Session, *, nonce: str, ecard_id: int, expires_at: datetime) -> None:
     session.add(ECardNonce(nonce=nonce, ecard_id=ecard_id, uses=0, expires_at=expires_at))
     session.flush()
+
+
+def purge_nonces(session: Session, *, expired_before: datetime) -> int:
+    result = session.execute(
+        delete(ECardNonce)
+        .where(ECardNonce.expires_at < expired_before)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def nonce_exists(session: Session, nonce: str, ecard_id: int) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from healthcard.core.db import Base, UTCDateTime, utcnow
@@ -35,6 +35,9 @@ class ECard(Base):
     pin_hash: Mapped[str | None] = mapped_column(String(200))
     # The nonce (hex) of the one printed static code that is valid; NULL: none is.
     static_nonce: Mapped[str | None] = mapped_column(String(24))
+    # Wrong PINs in a row at terminals; reaching the limit locks the static code for a while.
+    pin_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pin_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     bank_token: Mapped[str | None] = mapped_column(String(64), index=True)
     bank_masked: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

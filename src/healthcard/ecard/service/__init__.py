@@ -11,6 +11,7 @@ from healthcard.ecard.service.ecards import (
     get_ecard,
     issue_code,
     mask_bank_card,
+    purge_nonces,
     revoke_static_code,
     unbind_bank_card,
     update,
@@ -23,6 +24,7 @@ from healthcard.ecard.service.keys import (
     revoke,
     rotate,
 )
+from healthcard.ecard.service.presence import last_verified_at, present_since
 from healthcard.ecard.service.verify import (
     OfflineUse,
     Summary,
@@ -46,10 +48,13 @@ __all__ = [
     "ecard_of",
     "get_ecard",
     "issue_code",
+    "last_verified_at",
     "list_keys",
     "mask_bank_card",
+    "purge_nonces",
     "mask_name",
     "master_key",
+    "present_since",
     "published",
     "report_offline",
     "retire",

@@ -230,3 +230,19 @@ def revoke_static_code(session: Session, *, actor: Principal, ecard_id: int) -> 
     session.flush()
     _audit(session, actor, "static_code.revoke", ecard)
     return ecard
+
+
+def purge_nonces(session: Session, *, settings: Settings, actor: Principal) -> int:
+    """Delete the nonces of dynamic codes expired longer ago than the retention period.
+
+    A purged nonce cannot be replayed: its code has expired and fails the time check first."""
+    before = utcnow() - timedelta(days=settings.ecard_nonce_retention_days)
+    count = repository.purge_nonces(session, expired_before=before)
+    audit.record(
+        session,
+        actor=actor,
+        action="ecard.nonces.purge",
+        resource_type="ECardNonce",
+        detail={"deleted": count, "expired_before": before.isoformat()},
+    )
+    return count

@@ -8,7 +8,7 @@ registration and allowed uses, the nonce's use count, the static code's PIN.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,7 @@ from healthcard.ecard.exceptions import (
     QrCardCancelled,
     QrCardLost,
     QrECardCancelled,
+    QrPinLocked,
     QrPinRequired,
     QrPinWrong,
     QrRefused,
@@ -106,8 +107,7 @@ def _check_code(
             raise QrStaticRevoked()
         if not pin:
             raise QrPinRequired()
-        if not check_pin(ecard, pin):
-            raise QrPinWrong()
+        _check_static_pin(session, settings, ecard, pin)
         return
     # The use is counted first (one statement, the common case); a refusal then tells apart a
     # nonce never issued for this e-card from one used up.
@@ -116,6 +116,26 @@ def _check_code(
         if not repository.nonce_exists(session, nonce, ecard.id):
             raise QrUnknownCode()
         raise QrReplayed()
+
+
+def _check_static_pin(session: Session, settings: Settings, ecard: ECard, pin: str) -> None:
+    """A wrong PIN counts; too many in a row lock the static code (guessing a 6-digit PIN at a
+    terminal would otherwise take at most a million tries). A right PIN resets the count."""
+    # Concurrent tries on one card are serialised, so none goes uncounted.
+    session.refresh(ecard, with_for_update=True)
+    now = utcnow()
+    if ecard.pin_locked_until is not None and ecard.pin_locked_until > now:
+        raise QrPinLocked()
+    if check_pin(ecard, pin):
+        if ecard.pin_failures:
+            ecard.pin_failures, ecard.pin_locked_until = 0, None
+        return
+    ecard.pin_failures = (ecard.pin_failures or 0) + 1
+    if ecard.pin_failures >= settings.ecard_pin_max_failures:
+        ecard.pin_failures = 0
+        ecard.pin_locked_until = now + timedelta(minutes=settings.ecard_pin_lock_minutes)
+        raise QrPinLocked()
+    raise QrPinWrong()
 
 
 _UNSIGNED = frozenset({"qr_malformed", "qr_unknown_key", "qr_key_revoked", "qr_bad_signature"})
