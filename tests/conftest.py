@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
@@ -17,12 +18,25 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from healthcard.accounts import service as accounts_service
+from healthcard.accounts.service import passwords
 from healthcard.app import create_app
 from healthcard.core import migrate
 from healthcard.core.config import Settings
 from healthcard.core.db import make_engine
+from healthcard.ecard.service import ecards
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_argon2() -> Iterator[None]:
+    """The suite hashes hundreds of passwords and PINs: still argon2id, verified the same way,
+    but at the lowest cost instead of the production parameters (about 50 ms each)."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    saved = passwords._hasher, ecards._pins
+    passwords._hasher, ecards._pins = cheap, cheap
+    yield
+    passwords._hasher, ecards._pins = saved
 
 
 @contextmanager

@@ -1,7 +1,7 @@
 """E-card static-code PIN lockout: wrong PINs in a row and the lock's end.
 
 Revision ID: 3c0d5ba5e0e1
-Revises: 3c0d5ba5e001
+Revises: 3c0d5ba5e0p1
 Create Date: 2026-11-22 05:10:00+00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "3c0d5ba5e0e1"
-down_revision: str | None = "3c0d5ba5e001"
+down_revision: str | None = "3c0d5ba5e0p1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -24,11 +24,17 @@ from healthcard.divisions import pages as divisions_pages
 from healthcard.divisions import routes as divisions_routes
 from healthcard.ecard import pages as ecard_pages
 from healthcard.ecard import routes as ecard_routes
+from healthcard.fhir import clinical as fhir_clinical
 from healthcard.fhir import patient as fhir_patient
 from healthcard.fhir import routes as fhir_routes
 from healthcard.identity import pages as identity_pages
 from healthcard.identity import routes as identity_routes
 from healthcard.ops import routes as ops_routes
+from healthcard.records import pages as records_pages
+from healthcard.records import routes as records_routes
+from healthcard.records import timeline_pages as records_timeline_pages
+from healthcard.records.programmes import pages as programmes_pages
+from healthcard.records.programmes import routes as programmes_routes
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -36,17 +42,23 @@ ROUTERS = (
     ops_routes.router,
     fhir_routes.router,
     fhir_patient.router,
+    fhir_clinical.router,
     accounts_routes.router,
     divisions_routes.router,
     identity_routes.router,
     cards_routes.router,
     ecard_routes.router,
+    records_routes.router,
+    programmes_routes.router,
     admin_routes.router,
     accounts_pages.router,
     divisions_pages.router,
     identity_pages.router,
     cards_pages.router,
     ecard_pages.router,
+    records_pages.router,
+    records_timeline_pages.router,
+    programmes_pages.router,
     admin_pages.router,
 )
 

@@ -21,9 +21,13 @@ from healthcard.core.config import get_settings
 from healthcard.core.db import make_engine
 from healthcard.core.errors import AppError
 from healthcard.demo import service as demo_service
+from healthcard.demo.clinical import load_clinical
+from healthcard.demo.programmes import load_programmes
+from healthcard.demo.records import load_records
 from healthcard.ecard import cli as ecard_cli
 from healthcard.identity import cli as identity_cli
 from healthcard.identity import service as identity_service
+from healthcard.records import cli as records_cli
 
 app = typer.Typer(help="居民健康卡平台 healthcard", no_args_is_help=True)
 db_app = typer.Typer(help="数据库：迁移与状态", no_args_is_help=True)
@@ -33,6 +37,8 @@ demo_app = typer.Typer(help="演示数据", no_args_is_help=True)
 audit_app = typer.Typer(help="审计日志", no_args_is_help=True)
 app.add_typer(identity_cli.app, name="empi")
 app.add_typer(ecard_cli.app, name="keys")
+app.add_typer(ecard_cli.ecards_app, name="ecards")
+app.add_typer(records_cli.app, name="records")
 for sub, name in (
     (db_app, "db"),
     (users_app, "users"),
@@ -155,6 +161,9 @@ def demo_load(quiet: bool = typer.Option(False, help="已加载时不输出提�
         credentials = demo_service.load(session, settings=settings)
         people = demo_service.load_population(session, settings=settings)
         cards = demo_service.load_cards(session, settings=settings)
+        health_records = load_records(session, settings=settings)
+        programmes = load_programmes(session, settings=settings)  # after the records
+        clinical = load_clinical(session, settings=settings)  # last: needs the records
     console.print("[green]已加载演示数据。[/green]")
     console.print(
         f"演示居民：{people.registered} 条登记（新建 {people.outcomes.get('created', 0)}，"
@@ -169,6 +178,15 @@ def demo_load(quiet: bool = typer.Option(False, help="已加载时不输出提�
     console.print(
         f"演示健康卡：{by_state}；受理终端 {len(demo_service.TERMINALS)} 台"
         f"（{', '.join(t[0] for t in demo_service.TERMINALS)}）"
+    )
+    console.print(
+        f"演示健康档案：{health_records.records} 份（居民 {health_records.residents} 人），"
+        f"家庭 {health_records.families} 户，体检 {health_records.exams} 次"
+    )
+    console.print(f"演示公共卫生：{programmes.summary()}")
+    console.print(
+        f"演示诊疗记录（毓璜顶医院推送）：{clinical.residents} 位居民，"
+        + "，".join(f"{k} {v}" for k, v in sorted(clinical.resources.items()))
     )
     if credentials:
         client_id, secret = credentials.split(":", 1)

@@ -14,6 +14,17 @@ from tests.factories import create_staff, login
 
 _DESK = {"/console/residents", "/console/register", "/console/divisions"}
 _COUNTER = {*_DESK, "/console/ecards/verify"}  # staff at a counter verify e-card QR codes
+# What keeps and works health records (居民健康档案) and the programmes (公共卫生).
+_RECORDS = {
+    "/console/records",
+    "/console/families",
+    "/console/timeline",
+    "/console/programmes/tasks",
+    "/console/programmes/enrolments",
+    "/console/immunisations",
+}
+_PUBLIC_HEALTH = {"/console/infectious", "/console/programmes/activities"}
+_KEEPING = {"/console/migrations", "/console/teams", "/console/records-coverage"}
 MENUS = {
     "system_admin": {
         "/console/institutions",
@@ -24,19 +35,38 @@ MENUS = {
         "/console/divisions",
         "/console/residents",
     },
-    "institution_admin": {"/console/institutions", "/console/staff", "/console/divisions"},
+    "institution_admin": {
+        "/console/institutions",
+        "/console/staff",
+        "/console/divisions",
+        *_RECORDS,
+        *_KEEPING,
+    },
     "card_operator": {"/console/institutions", "/console/cards", "/console/registry", *_COUNTER},
-    "auditor": {"/console/institutions", "/console/audit", "/console/cards", "/console/divisions"},
-    "doctor": _COUNTER,
-    "nurse": _COUNTER,
-    "public_health_worker": _DESK,
+    "auditor": {
+        "/console/institutions",
+        "/console/audit",
+        "/console/cards",
+        "/console/divisions",
+        "/console/break-glass-report",
+    },
+    "doctor": {*_COUNTER, *_RECORDS, *_PUBLIC_HEALTH, "/console/break-glass"},
+    "nurse": {*_COUNTER, *_RECORDS},
+    "public_health_worker": {*_DESK, *_RECORDS, *_PUBLIC_HEALTH, *_KEEPING},
     "cashier": _COUNTER,
     "data_steward": {"/console/residents", "/console/empi/reviews", "/console/divisions"},
+    "village_doctor": {"/console/divisions", *_RECORDS, *_PUBLIC_HEALTH},
+    "cdc_officer": {"/console/divisions", "/console/cdc/infectious"},
+    "health_bureau": {
+        "/console/divisions",
+        "/console/migration-decisions",
+        "/console/records-coverage",
+    },
 }
 
 
 def _menu(html: str) -> set[str]:
-    return set(re.findall(r'data-testid="nav-(/console/[a-z/]+)"', html))
+    return set(re.findall(r'data-testid="nav-(/console/[a-z/-]+)"', html))
 
 
 @pytest.mark.parametrize(("role", "menu"), MENUS.items())

@@ -29,6 +29,9 @@ from healthcard.core import migrate
 from healthcard.core.config import Settings
 from healthcard.core.db import make_engine
 from healthcard.demo import service as demo_service
+from healthcard.demo.clinical import load_clinical
+from healthcard.demo.programmes import load_programmes
+from healthcard.demo.records import load_records
 from tests.conftest import fresh_database
 
 if TYPE_CHECKING:
@@ -109,6 +112,9 @@ def live_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
                 demo_service.load(session, settings=_settings(url))
                 demo_service.load_population(session, settings=_settings(url), persons=40)
                 demo_service.load_cards(session, settings=_settings(url))
+                load_records(session, settings=_settings(url))
+                load_programmes(session, settings=_settings(url))  # after the records
+                load_clinical(session, settings=_settings(url))  # last: needs records
         finally:
             engine.dispose()
         yield url

@@ -24,7 +24,7 @@ def alembic_config(url: str | None = None, connection: Connection | None = None)
 
 def upgrade(url: str | None = None, *, connection: Connection | None = None) -> None:
     """Bring the database schema to the newest revision."""
-    command.upgrade(alembic_config(url, connection), "heads")
+    command.upgrade(alembic_config(url, connection), "head")
 
 
 def current_revision(connection: Connection) -> str | None:

@@ -25,6 +25,9 @@ class Role(StrEnum):
     CASHIER = "cashier"
     AUDITOR = "auditor"
     DATA_STEWARD = "data_steward"
+    VILLAGE_DOCTOR = "village_doctor"
+    CDC_OFFICER = "cdc_officer"
+    HEALTH_BUREAU = "health_bureau"
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,13 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
     BuiltinRole(Role.AUDITOR, N_("审计员"), N_("查询与导出审计日志"), True, False),
     BuiltinRole(
         Role.DATA_STEWARD, N_("数据管理员"), N_("处理主索引待审核配对、合并与撤销"), True, False
+    ),
+    BuiltinRole(
+        Role.VILLAGE_DOCTOR, N_("乡村医生"), N_("管理本人签约居民的档案与随访"), False, False
+    ),
+    BuiltinRole(Role.CDC_OFFICER, N_("疾控人员"), N_("传染病报告审核与迟报督办"), True, False),
+    BuiltinRole(
+        Role.HEALTH_BUREAU, N_("卫生健康行政人员"), N_("协调跨机构档案迁移与统计"), True, False
     ),
 )
 

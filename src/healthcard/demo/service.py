@@ -114,6 +114,10 @@ LOGINS = (
     DemoLogin("cashier", "赵敏", "cashier", "yhd", "SFC"),
     DemoLogin("auditor", "审计员", "auditor", "wjw"),
     DemoLogin("steward", "数据管理员", "data_steward", "kzx"),
+    DemoLogin("villagedoc", "仉春生", "village_doctor", "ctwss"),
+    DemoLogin("phworker2", "刘玉梅", "public_health_worker", "mlwsy", "GW"),
+    DemoLogin("cdc", "疾控中心值班员", "cdc_officer", "cdc"),
+    DemoLogin("bureau", "卫健委基层卫生科", "health_bureau", "wjw"),
 )
 
 

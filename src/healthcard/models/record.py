@@ -11,12 +11,14 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -144,5 +146,153 @@ class HealthRecord(Base):
     terminated_on: Mapped[date | None] = mapped_column(Date)
     termination_note: Mapped[str | None] = mapped_column(String(300))
     moved_to: Mapped[str | None] = mapped_column(String(300))
+    # Version of the coded lists (records/data/codes.json) the form was validated against.
+    form_version: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class HealthExam(Base):
+    """A health examination (健康体检表) of a record: the form, with the BMI computed."""
+
+    __tablename__ = "health_exams"
+    __table_args__ = (Index("ix_health_exams_record_date", "record_id", "exam_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("health_records.id"))
+    exam_date: Mapped[date] = mapped_column(Date)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"))
+    examiner_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    examiner_name: Mapped[str] = mapped_column(String(100))
+    # Symptoms, vitals, lifestyle, organ function, findings, assessment and guidance.
+    form: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    bmi: Mapped[float | None] = mapped_column(Float)
+    form_version: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class RecordConsent(Base):
+    """A resident's consent that another institution may read their shared record."""
+
+    __tablename__ = "record_consents"
+    __table_args__ = (
+        Index("ix_record_consents_person_institution", "person_id", "institution_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"))
+    granted_by: Mapped[str] = mapped_column(String(100))  # the resident or their guardian
+    scope: Mapped[str] = mapped_column(String(20), default="read")
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class BreakGlassAccess(Base):
+    """An emergency read of a resident's record without presence or consent (破窗), reviewed by
+    the auditor."""
+
+    __tablename__ = "record_break_glass"
+    __table_args__ = (Index("ix_record_break_glass_person_staff", "person_id", "staff_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+    staff_name: Mapped[str] = mapped_column(String(100))
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"))
+    reason: Mapped[str] = mapped_column(String(500))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reads: Mapped[int] = mapped_column(Integer, default=0)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reviewed_by: Mapped[str | None] = mapped_column(String(200))
+    review_note: Mapped[str | None] = mapped_column(String(500))
+
+
+MIGRATION_STATES = (
+    "requested",  # waiting for the institution holding the record
+    "escalated",  # not answered in time: the district health bureau decides
+    "bureau_review",  # across districts: both bureaus approve
+    "completed",
+    "refused",
+    "cancelled",
+)
+
+
+class RecordMigration(Base):
+    """Moving a record to another team or institution (档随人走); each step is a row below."""
+
+    __tablename__ = "record_migrations"
+    __table_args__ = (
+        CheckConstraint("kind IN ('team', 'region', 'district')", name="kind"),
+        CheckConstraint(
+            "status IN ('requested', 'escalated', 'bureau_review', 'completed', 'refused', "
+            "'cancelled')",
+            name="status",
+        ),
+        # At most one open migration per record.
+        Index(
+            "uq_record_migrations_open",
+            "record_id",
+            unique=True,
+            sqlite_where=text("status IN ('requested', 'escalated', 'bureau_review')"),
+            postgresql_where=text("status IN ('requested', 'escalated', 'bureau_review')"),
+        ),
+        Index("ix_record_migrations_status_due", "status", "answer_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("health_records.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(14))
+    from_institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    to_institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    to_team_id: Mapped[int | None] = mapped_column(ForeignKey("doctor_teams.id"))
+    from_county: Mapped[str] = mapped_column(String(6))
+    to_county: Mapped[str] = mapped_column(String(6))
+    reason: Mapped[str] = mapped_column(String(300))
+    consent_by: Mapped[str] = mapped_column(String(100))  # who consented: resident or guardian
+    consent_on: Mapped[date] = mapped_column(Date)
+    answer_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    source_bureau_approved: Mapped[bool] = mapped_column(Boolean, default=False)
+    target_bureau_approved: Mapped[bool] = mapped_column(Boolean, default=False)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class MigrationStep(Base):
+    """One step of a migration with its actor and time."""
+
+    __tablename__ = "record_migration_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    migration_id: Mapped[int] = mapped_column(ForeignKey("record_migrations.id"), index=True)
+    step: Mapped[str] = mapped_column(String(24))
+    status_after: Mapped[str] = mapped_column(String(14))
+    actor_name: Mapped[str] = mapped_column(String(200))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"))
+    note: Mapped[str | None] = mapped_column(String(300))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ServicePopulation(Base):
+    """The resident population an institution serves in a year (辖区常住人口, from statistics):
+    the denominator of the record coverage rate (建档率)."""
+
+    __tablename__ = "record_service_populations"
+    __table_args__ = (
+        UniqueConstraint("institution_id", "year"),
+        CheckConstraint("population > 0", name="positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    population: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(200))
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
