@@ -34,7 +34,7 @@ run: $(VENV)/.run-installed
 	$(BIN)/healthcard serve
 
 test: $(VENV)/.dev-installed
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check src tests migrations bench
