@@ -26,6 +26,8 @@ from healthcard.core.db import make_engine
 from healthcard.ecard.service import ecards
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+# Hundreds of apps start in one test process: their objects must stay collectable.
+os.environ.setdefault("HEALTHCARD_GC_FREEZE", "false")
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from fastapi.testclient import TestClient
 from httpx import Response
@@ -14,6 +18,8 @@ from healthcard.accounts.schemas import ClientIn, InstitutionIn, StaffIn
 from healthcard.core.config import Settings
 from healthcard.core.principal import Principal, system_principal
 from healthcard.models import Institution
+
+T = TypeVar("T")
 
 PASSWORD = "Str0ng!Passw0rd"
 SYSTEM = system_principal("tests")
@@ -112,3 +118,10 @@ def principal_of(view: accounts_service.StaffView) -> Principal:
         name=view.user.display_name,
         institution_id=view.user.institution_id,
     )
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` on a thread of its own: browser tests leave an event loop running on the
+    main thread of a test process, where ``asyncio.run`` refuses to start."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

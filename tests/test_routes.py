@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from healthcard.core.auth import PermissionCheck, PublicAccess
+from healthcard.core.auth import DeferredPermissionCheck, PermissionCheck, PublicAccess
 
 # FastAPI's own documentation routes: not ours, they serve the OpenAPI description.
 FRAMEWORK_ROUTES = {
@@ -19,7 +19,11 @@ FRAMEWORK_ROUTES = {
 
 
 def _guards(dependant: Dependant) -> list[object]:
-    found = [dependant.call] if isinstance(dependant.call, PermissionCheck | PublicAccess) else []
+    found = (
+        [dependant.call]
+        if isinstance(dependant.call, PermissionCheck | DeferredPermissionCheck | PublicAccess)
+        else []
+    )
     for sub in dependant.dependencies:
         found.extend(_guards(sub))
     return found

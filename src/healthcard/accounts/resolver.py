@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fastapi import Request
 from sqlalchemy.orm import Session
 
 from healthcard.accounts import service
-from healthcard.core.errors import NotAuthenticated
+from healthcard.core.errors import AppError, NotAuthenticated
 from healthcard.core.http import SESSION_COOKIE
 from healthcard.core.principal import Principal
 
@@ -34,3 +36,32 @@ def resolve_principal(request: Request, session: Session) -> Principal | None:
             session.commit()
         return state.principal
     return None
+
+
+def resolve_principals(
+    requests: Sequence[Request], session: Session
+) -> list[Principal | AppError | None]:
+    """:func:`resolve_principal` for several requests at once (a batch sharing a transaction):
+    their bearer tokens are looked up in one statement; each answer is the principal, None, or
+    the refusal that request would have raised."""
+    tokens: dict[int, str] = {}
+    for index, request in enumerate(requests):
+        scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            tokens[index] = token.strip()
+    settings = requests[0].app.state.settings if requests else None
+    found = (
+        service.principals_from_tokens(session, settings=settings, tokens=list(tokens.values()))
+        if tokens and settings is not None
+        else {}
+    )
+    answers: list[Principal | AppError | None] = []
+    for index, request in enumerate(requests):
+        if index in tokens:
+            answers.append(found[tokens[index]])
+            continue
+        try:
+            answers.append(resolve_principal(request, session))
+        except AppError as error:
+            answers.append(error)
+    return answers

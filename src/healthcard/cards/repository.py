@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from healthcard.models import (
@@ -24,6 +24,15 @@ def get_card(session: Session, card_id: int) -> HealthCard | None:
     return session.get(HealthCard, card_id)
 
 
+def cards_by_ids(session: Session, card_ids: Sequence[int]) -> Sequence[HealthCard]:
+    if not card_ids:
+        return []
+    return session.execute(_CARDS_BY_IDS, {"ids": sorted(set(card_ids))}).scalars().all()
+
+
+_CARDS_BY_IDS = select(HealthCard).where(HealthCard.id.in_(bindparam("ids", expanding=True)))
+
+
 def card_for_update(session: Session, card_id: int) -> HealthCard | None:
     return session.execute(
         select(HealthCard).where(HealthCard.id == card_id).with_for_update()
@@ -36,6 +45,18 @@ def live_card_of(session: Session, person_id: int) -> HealthCard | None:
             HealthCard.person_id == person_id, HealthCard.status.in_(LIVE_STATES)
         )
     ).scalar_one_or_none()
+
+
+def live_cards_of(session: Session, person_ids: Sequence[int]) -> Sequence[HealthCard]:
+    if not person_ids:
+        return []
+    return session.execute(_LIVE_CARDS, {"ids": sorted(set(person_ids))}).scalars().all()
+
+
+_LIVE_CARDS = select(HealthCard).where(
+    HealthCard.person_id.in_(bindparam("ids", expanding=True)),
+    HealthCard.status.in_(LIVE_STATES),
+)
 
 
 def cards_of(session: Session, person_id: int) -> Sequence[HealthCard]:
@@ -167,6 +188,23 @@ def terminal_with_sam_status(session: Session, code: str) -> tuple[Terminal, str
         .where(Terminal.code == code)
     ).one_or_none()
     return None if row is None else (row[0], row[1])
+
+
+def terminals_with_sam_status(
+    session: Session, codes: Sequence[str]
+) -> dict[str, tuple[Terminal, str | None]]:
+    """:func:`terminal_with_sam_status` for several codes in one statement, by code."""
+    if not codes:
+        return {}
+    rows = session.execute(_TERMINALS_WITH_SAM, {"codes": sorted(set(codes))}).all()
+    return {row[0].code: (row[0], row[1]) for row in rows}
+
+
+_TERMINALS_WITH_SAM = (
+    select(Terminal, SamCard.status)
+    .outerjoin(SamCard, SamCard.id == Terminal.sam_card_id)
+    .where(Terminal.code.in_(bindparam("codes", expanding=True)))
+)
 
 
 def terminals(session: Session) -> Sequence[Terminal]:

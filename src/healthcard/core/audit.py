@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Index, String, Text, func, insert, select, update
+from sqlalchemy import Index, String, Text, bindparam, func, insert, select, update
 from sqlalchemy import event as orm_event
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
 from healthcard.core.context import client_address_var, request_id_var
 from healthcard.core.crypto import sm3_hex
-from healthcard.core.db import Base, BigIntPK, UTCDateTime, utcnow
+from healthcard.core.db import Base, BigIntPK, UTCDateTime, table_of, utcnow
 from healthcard.core.principal import Principal
 
 GENESIS_HASH = "0" * 64
@@ -115,10 +115,14 @@ def record(
     purpose: str | None = None,
     detail: dict[str, Any] | None = None,
     actor_name: str | None = None,
+    request_id: str | None = None,
+    client_address: str | None = None,
 ) -> AuditEvent:
     """Queue one entry in the caller's transaction; it commits or rolls back with the change.
 
     The entry gets its ``id`` and hashes when the transaction commits (or at :func:`flush`).
+    ``request_id`` and ``client_address`` default to the current request's; work done for
+    several requests in one transaction (batched verification) passes each entry's own.
     """
     entry = AuditEvent(
         occurred_at=utcnow(),
@@ -131,9 +135,9 @@ def record(
         resource_type=resource_type,
         resource_id=None if resource_id is None else str(resource_id),
         outcome=outcome,
-        client_address=client_address_var.get(),
+        client_address=client_address or client_address_var.get(),
         purpose=purpose,
-        request_id=request_id_var.get(),
+        request_id=request_id or request_id_var.get(),
         detail=json.dumps(detail or {}, sort_keys=True, ensure_ascii=False),
     )
     transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
@@ -150,23 +154,27 @@ def flush(session: Session) -> None:
     if not pending:
         return
     session.flush()  # the transaction's own changes first: the head lock is taken last
-    last_id, last_hash = session.execute(
-        select(AuditChainHead.last_id, AuditChainHead.last_hash)
-        .where(AuditChainHead.id == 1)
-        .with_for_update()
-    ).one()
+    connection = session.connection()
+    last_id, last_hash = connection.execute(_LOCK_HEAD).one()
     rows = []
     for _, entry in pending:
         entry.id, entry.prev_hash = last_id + 1, last_hash
         entry.hash = entry_hash(entry)
         last_id, last_hash = entry.id, entry.hash
         rows.append({name: getattr(entry, name) for name in (*HASHED_FIELDS, "hash")})
-    session.execute(insert(AuditEvent), rows)
-    session.execute(
-        update(AuditChainHead)
-        .where(AuditChainHead.id == 1)
-        .values(last_id=last_id, last_hash=last_hash)
-    )
+    connection.execute(_INSERT, rows)
+    connection.execute(_MOVE_HEAD, {"last_id": last_id, "last_hash": last_hash})
+
+
+# Built once (every audited transaction runs them); plain Core on the session's connection.
+_HEAD = table_of(AuditChainHead)
+_LOCK_HEAD = select(_HEAD.c.last_id, _HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()
+_INSERT = insert(table_of(AuditEvent))
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(last_id=bindparam("last_id"), last_hash=bindparam("last_hash"))
+)
 
 
 @orm_event.listens_for(Session, "before_commit")

@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     ecard_pin_max_failures: int = Field(default=5, ge=1, le=20)
     ecard_pin_lock_minutes: int = Field(default=30, ge=1, le=1440)
     # Used and expired dynamic-code nonces are kept this long (replay evidence), then purged.
+    # Start-up objects are frozen out of the garbage collector (short full collections under
+    # load); the test suite, which starts hundreds of apps in one process, turns it off.
+    gc_freeze: bool = True
+    # Online verifications arriving together share a transaction, at most this many.
+    ecard_verify_max_batch: int = Field(default=64, ge=1, le=1000)
     ecard_nonce_retention_days: int = Field(default=7, ge=1, le=3660)
     log_level: str = "INFO"
 

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -14,6 +14,7 @@ from sqlalchemy import (
     Engine,
     Integer,
     MetaData,
+    Table,
     create_engine,
     event,
     text,
@@ -63,6 +64,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's table, for plain Core statements built once at import (hot paths: no ORM
+    compile state, no per-call construction)."""
+    return cast(Table, model.__table__)
 
 
 def utcnow() -> datetime:

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from healthcard.core.auth import PermissionCheck
+from healthcard.core.auth import Caller, DeferredPermissionCheck, PermissionCheck
 from healthcard.core.i18n import N_
 from healthcard.core.permissions import Role, define
 from healthcard.core.principal import Principal
@@ -44,3 +44,5 @@ ECardsRead = Annotated[Principal, Depends(PermissionCheck(ECARDS_READ))]
 ECardsManage = Annotated[Principal, Depends(PermissionCheck(ECARDS_MANAGE))]
 ECardsQrcode = Annotated[Principal, Depends(PermissionCheck(ECARDS_QRCODE))]
 ECardsVerify = Annotated[Principal, Depends(PermissionCheck(ECARDS_VERIFY))]
+# Resolved and checked in the batch transaction of online verification (core/batching.py).
+ECardsVerifyBatched = Annotated[Caller, Depends(DeferredPermissionCheck(ECARDS_VERIFY))]

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from healthcard.core.db import table_of
 from healthcard.models import ECard, ECardNonce, ECardQrUse, ECardSigningKey
 
 
@@ -26,6 +27,17 @@ def ecard_by_token(session: Session, token: str) -> ECard | None:
     return session.execute(select(ECard).where(ECard.token == token)).scalar_one_or_none()
 
 
+def ecards_by_tokens(session: Session, tokens: Sequence[str]) -> dict[str, ECard]:
+    """Several e-cards by their QR tokens, in one statement."""
+    if not tokens:
+        return {}
+    found = session.execute(_ECARDS_BY_TOKENS, {"tokens": sorted(set(tokens))}).scalars()
+    return {ecard.token: ecard for ecard in found}
+
+
+_ECARDS_BY_TOKENS = select(ECard).where(ECard.token.in_(bindparam("tokens", expanding=True)))
+
+
 def active_ecard_of(session: Session, person_id: int) -> ECard | None:
     return session.execute(
         select(ECard).where(ECard.person_id == person_id, ECard.status == "active")
@@ -38,15 +50,13 @@ def keys(session: Session) -> Sequence[ECardSigningKey]:
 
 def verification_keys(session: Session) -> Sequence[Any]:
     """What verification needs of every key (not the sealed private keys)."""
-    return session.execute(
-        select(
-            ECardSigningKey.kid,
-            ECardSigningKey.public_key,
-            ECardSigningKey.status,
-            ECardSigningKey.created_at,
-            ECardSigningKey.verify_until,
-        ).order_by(ECardSigningKey.id)
-    ).all()
+    return session.connection().execute(_VERIFICATION_KEYS).all()
+
+
+_KEYS = table_of(ECardSigningKey)
+_VERIFICATION_KEYS = select(
+    _KEYS.c.kid, _KEYS.c.public_key, _KEYS.c.status, _KEYS.c.created_at, _KEYS.c.verify_until
+).order_by(_KEYS.c.id)
 
 
 def key_by_kid(session: Session, kid: str) -> ECardSigningKey | None:
@@ -97,6 +107,48 @@ def count_nonce_use(
         stmt.values(uses=ECardNonce.uses + 1).execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def count_nonce_uses(
+    session: Session, pairs: Sequence[tuple[str, int]], *, max_uses: int
+) -> set[str]:
+    """:func:`count_nonce_use` for several distinct (nonce, e-card id) pairs in one statement:
+    the nonces counted (the others are used up, or not issued for that e-card)."""
+    if not pairs:
+        return set()
+    params = {"pairs": sorted(pairs), "max_uses": max_uses}
+    return set(session.connection().execute(_COUNT_NONCE_USES, params).scalars())
+
+
+def existing_nonces(session: Session, pairs: Sequence[tuple[str, int]]) -> set[str]:
+    """Which of these (nonce, e-card id) pairs were issued."""
+    if not pairs:
+        return set()
+    found = session.execute(
+        select(ECardNonce.nonce).where(
+            tuple_(ECardNonce.nonce, ECardNonce.ecard_id).in_(sorted(set(pairs)))
+        )
+    ).scalars()
+    return set(found)
+
+
+def add_uses(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert use-log rows in one statement; their ids, in the order given."""
+    if not rows:
+        return []
+    return [int(i) for i in session.connection().execute(_ADD_USES, list(rows)).scalars()]
+
+
+# Built once: every online verification runs them.
+_NONCES, _USES = table_of(ECardNonce), table_of(ECardQrUse)
+_COUNT_NONCE_USES = (
+    update(_NONCES)
+    .where(tuple_(_NONCES.c.nonce, _NONCES.c.ecard_id).in_(bindparam("pairs", expanding=True)))
+    .where(_NONCES.c.uses < bindparam("max_uses"))
+    .values(uses=_NONCES.c.uses + 1)
+    .returning(_NONCES.c.nonce)
+)
+_ADD_USES = insert(_USES).returning(_USES.c.id, sort_by_parameter_order=True)
 
 
 def add_use(session: Session, values: dict[str, Any]) -> int:

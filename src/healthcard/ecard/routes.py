@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, FastAPI, Request, Response
 
 from healthcard.core.auth import Public
+from healthcard.core.batching import MicroBatcher
 from healthcard.core.db import utcnow
 from healthcard.core.session import DbSession
 from healthcard.ecard import images, service
-from healthcard.ecard.permissions import ECardsManage, ECardsQrcode, ECardsRead, ECardsVerify
+from healthcard.ecard.permissions import (
+    ECardsManage,
+    ECardsQrcode,
+    ECardsRead,
+    ECardsVerify,
+    ECardsVerifyBatched,
+)
 from healthcard.ecard.schemas import (
     BankCardIn,
     CancelIn,
@@ -53,31 +60,36 @@ def published_keys(request: Request, session: DbSession, _: Public, response: Re
     return service.published(session, settings=request.app.state.settings)
 
 
-@router.post("/verify", response_model=SummaryOut)
-def verify(
-    request: Request, session: DbSession, principal: ECardsVerify, data: VerifyIn
-) -> SummaryOut:
-    """Verify a scanned code at a terminal; answers the holder summary or the refusal's code."""
-    result = service.verify(
-        session,
-        settings=request.app.state.settings,
-        actor=principal,
-        payload=data.payload,
-        terminal_code=data.terminal,
-        use=data.use,
-        pin=data.pin,
+def _verifier(app: FastAPI) -> MicroBatcher[service.OnlineJob, service.Verification]:
+    """The application's batcher of online verifications (one per process, made on first use)."""
+    verifier: MicroBatcher[service.OnlineJob, service.Verification] | None = getattr(
+        app.state, "ecard_verifier", None
     )
+    if verifier is None:
+        settings = app.state.settings
+        verifier = MicroBatcher(
+            partial(service.verify_batch, app.state.session_factory, settings),
+            max_batch=settings.ecard_verify_max_batch,
+        )
+        app.state.ecard_verifier = verifier
+    return verifier
+
+
+@router.post("/verify", response_model=SummaryOut)
+async def verify(request: Request, caller: ECardsVerifyBatched, data: VerifyIn) -> SummaryOut:
+    """Verify a scanned code at a terminal; answers the holder summary or the refusal's code.
+
+    Verifications arriving together share one transaction (core/batching.py); each answer goes
+    out after its use-log row and audit entry committed, refusals included.
+    """
+    job = service.OnlineJob(caller, data.payload, data.terminal, data.use, data.pin)
+    verifier = _verifier(request.app)
+    # A static code with its PIN checks a deliberately slow hash: alone, not holding up others.
+    result = await (verifier.alone(job) if data.pin else verifier.submit(job))
     if result.error is not None:
-        _commit_then_refuse(session, result.error)
+        raise result.error
     assert result.summary is not None  # noqa: S101 - no error means a summary
     return SummaryOut(**vars(result.summary))
-
-
-def _commit_then_refuse(session: Session, error: Exception) -> None:
-    # A refusal is an outcome to keep (like a failed login): its use-log row and audit entry
-    # commit before the error answer, which would otherwise roll them back.
-    session.commit()
-    raise error
 
 
 @router.post("/uses", response_model=OfflineReportOut, status_code=201)

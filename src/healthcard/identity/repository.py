@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
+from healthcard.core.db import table_of
 from healthcard.models import (
     LinkModelVersion,
     MatchReview,
@@ -21,6 +23,24 @@ from healthcard.models import (
 
 def get_person(session: Session, person_id: int) -> Person | None:
     return session.get(Person, person_id)
+
+
+def greeting_rows(session: Session, person_ids: Sequence[int]) -> Sequence[Any]:
+    """What a greeting needs of several persons, in one statement (not the whole rows)."""
+    if not person_ids:
+        return []
+    ids = sorted(set(person_ids))
+    return session.connection().execute(_GREETING_ROWS, {"ids": ids}).all()
+
+
+_PERSONS = table_of(Person)
+_GREETING_ROWS = select(
+    _PERSONS.c.id,
+    _PERSONS.c.name,
+    _PERSONS.c.sex,
+    _PERSONS.c.birth_date,
+    _PERSONS.c.id_number_sealed,
+).where(_PERSONS.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def record_by_local(session: Session, system: str, local_id: str) -> PersonRecord | None:

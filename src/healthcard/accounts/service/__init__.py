@@ -13,6 +13,7 @@ from healthcard.accounts.service.clients import (
     issue_token,
     list_clients,
     principal_from_token,
+    principals_from_tokens,
     revoke_client,
     rotate_secret,
 )
@@ -95,6 +96,7 @@ __all__ = [
     "pass_second_factor",
     "pending_enrolment",
     "principal_from_token",
+    "principals_from_tokens",
     "reset_password",
     "reset_totp",
     "resolve_session",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -196,17 +197,37 @@ def issue_token(
 def principal_from_token(session: Session, *, settings: Settings, token: str) -> Principal:
     """The client behind a bearer token; refuses expired, revoked or unknown tokens."""
     # One statement: every API call starts here, so it is kept to a single round trip.
-    row = repository.token_caller(session, token_digest(settings.secret_key, token))
+    found = principals_from_tokens(session, settings=settings, tokens=[token])[token]
+    if isinstance(found, AppError):
+        raise found
+    return found
+
+
+def principals_from_tokens(
+    session: Session, *, settings: Settings, tokens: Sequence[str]
+) -> dict[str, Principal | AppError]:
+    """:func:`principal_from_token` for several tokens in one statement: each token's client,
+    or the refusal it would raise."""
+    digests = {token: token_digest(settings.secret_key, token) for token in tokens}
+    rows = repository.token_callers(session, list(digests.values()))
     now = utcnow()
-    if row is None or row.revoked_at is not None or row.expires_at <= now or not row.active:
-        raise TokenInvalid()
-    if row.last_used_at is None or now - row.last_used_at > LAST_USED_GRANULARITY:
-        repository.touch_client(session, row.client_pk, now)
-    return Principal(
-        kind="client",
-        id=row.client_pk,
-        name=row.name,
-        institution_id=row.institution_id,
-        institution_name=row.institution_name,
-        permissions=frozenset(row.scopes.split()),
-    )
+    touched: set[int] = set()
+    answers: dict[str, Principal | AppError] = {}
+    for token, digest in digests.items():
+        row = rows.get(digest)
+        if row is None or row.revoked_at is not None or row.expires_at <= now or not row.active:
+            answers[token] = TokenInvalid()
+            continue
+        stale = row.last_used_at is None or now - row.last_used_at > LAST_USED_GRANULARITY
+        if stale and row.client_pk not in touched:
+            repository.touch_client(session, row.client_pk, now)
+            touched.add(row.client_pk)
+        answers[token] = Principal(
+            kind="client",
+            id=row.client_pk,
+            name=row.name,
+            institution_id=row.institution_id,
+            institution_name=row.institution_name,
+            permissions=frozenset(row.scopes.split()),
+        )
+    return answers

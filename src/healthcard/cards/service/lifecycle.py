@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -94,7 +95,25 @@ def check_terminal(
         if required:
             raise TerminalRefused("此操作须在受理终端上办理：请求中缺少终端号。")
         return None
-    found = repository.terminal_with_sam_status(session, code)
+    return _accepted_terminal(code, repository.terminal_with_sam_status(session, code))
+
+
+def check_terminals(
+    session: Session, codes: Sequence[str]
+) -> dict[str, Terminal | TerminalRefused]:
+    """:func:`check_terminal` for several codes in one statement: each code's terminal, or the
+    refusal it would raise (batched verification checks many terminals at once)."""
+    found = repository.terminals_with_sam_status(session, codes)
+    answers: dict[str, Terminal | TerminalRefused] = {}
+    for code in codes:
+        try:
+            answers[code] = _accepted_terminal(code, found.get(code))
+        except TerminalRefused as refused:
+            answers[code] = refused
+    return answers
+
+
+def _accepted_terminal(code: str, found: tuple[Terminal, str | None] | None) -> Terminal:
     if found is None:
         raise TerminalRefused(f"终端 {code} 未在注册管理中心登记，拒绝受理。")
     terminal, sam_status = found
@@ -457,6 +476,16 @@ def history(session: Session, *, card_id: int) -> list[CardEvent]:
 def cards_of(session: Session, *, person_id: int) -> list[HealthCard]:
     """All cards a person ever had."""
     return list(repository.cards_of(session, person_id))
+
+
+def cards_by_ids(session: Session, card_ids: Sequence[int]) -> dict[int, HealthCard]:
+    """Several cards in one statement, by id (missing ids are absent)."""
+    return {card.id: card for card in repository.cards_by_ids(session, card_ids)}
+
+
+def live_cards(session: Session, person_ids: Sequence[int]) -> dict[int, HealthCard]:
+    """Several persons' live cards in one statement, by person (those without one are absent)."""
+    return {card.person_id: card for card in repository.live_cards_of(session, person_ids)}
 
 
 def live_card(session: Session, *, person_id: int) -> HealthCard | None:

@@ -27,19 +27,25 @@ from healthcard.ecard.service.keys import (
 from healthcard.ecard.service.presence import last_verified_at, present_since
 from healthcard.ecard.service.verify import (
     OfflineUse,
+    OnlineJob,
     Summary,
     Verification,
+    VerifyRequest,
     mask_name,
     report_offline,
     uses_of,
     verify,
+    verify_batch,
+    verify_many,
 )
 
 __all__ = [
     "IssuedCode",
     "OfflineUse",
+    "OnlineJob",
     "Summary",
     "Verification",
+    "VerifyRequest",
     "bank_token",
     "bind_bank_card",
     "cancel",
@@ -65,4 +71,6 @@ __all__ = [
     "update",
     "uses_of",
     "verify",
+    "verify_batch",
+    "verify_many",
 ]

@@ -7,14 +7,16 @@ registration and allowed uses, the nonce's use count, the static code's PIN.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from healthcard.cards import service as cards_service
 from healthcard.cards.exceptions import TerminalRefused
 from healthcard.core import audit
+from healthcard.core.auth import Caller, authorise_many
 from healthcard.core.config import Settings
 from healthcard.core.db import utcnow
 from healthcard.core.errors import AppError
@@ -37,6 +39,7 @@ from healthcard.ecard.exceptions import (
 from healthcard.ecard.service.ecards import check_pin
 from healthcard.ecard.service.keys import public_key, published_keys
 from healthcard.identity import service as identity_service
+from healthcard.identity.exceptions import PersonNotFound
 from healthcard.models import ECard, ECardQrUse, Terminal
 
 
@@ -72,50 +75,181 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
-def _terminal(session: Session, actor: Principal, code: str, use: str) -> Terminal:
-    terminal = cards_service.check_terminal(session, code, required=True)
-    assert terminal is not None  # required=True refuses a missing one  # noqa: S101
-    if not actor.may_act_in(terminal.institution_id):
-        raise TerminalRefused(f"终端 {code} 不属于本机构，拒绝受理。")
-    if use not in terminal.allowed_uses.split():
-        raise TerminalUseNotAllowed(f"终端 {code} 未被授权办理“{use}”业务。")
-    return terminal
+@dataclass(frozen=True)
+class VerifyRequest:
+    """One scanned code to verify: who asks, at which terminal, for which use."""
+
+    actor: Principal
+    payload: str
+    terminal_code: str
+    use: str
+    pin: str | None = None
+    request_id: str | None = None  # of the HTTP request, for its audit entry
+    client_address: str | None = None
 
 
-def _check_card(session: Session, ecard: ECard) -> str | None:
-    """The physical card's state; lost or cancelled cards stop the e-card."""
-    card = cards_service.get_card(session, card_id=ecard.card_id) if ecard.card_id else None
-    if card is None or card.status == "replaced":
-        # The e-card follows the holder's newest card (a replaced card has a successor).
-        card = cards_service.live_card(session, person_id=ecard.person_id)
-        ecard.card_id = card.id if card else ecard.card_id
-    if card is None:
-        return None
-    if card.status == "lost":
-        raise QrCardLost()
-    if card.status == "cancelled":
-        raise QrCardCancelled()
-    return card.status
+@dataclass(eq=False)
+class _Item:
+    """One verification on its way through the checks; ``error`` stops it."""
+
+    request: VerifyRequest
+    token: qrtoken.Token | None = None
+    terminal: Terminal | None = None
+    ecard: ECard | None = None
+    card_status: str | None = None
+    summary: Summary | None = None
+    error: AppError | None = None
+
+    @property
+    def code(self) -> qrtoken.Token:
+        """The token of an item still on its way (read, else it was refused)."""
+        if self.token is None:
+            raise RuntimeError("no token: the item was refused before")
+        return self.token
+
+    @property
+    def card(self) -> ECard:
+        """The e-card of an item still on its way past the e-card check."""
+        if self.ecard is None:
+            raise RuntimeError("no e-card: the item was refused before")
+        return self.ecard
 
 
-def _check_code(
-    session: Session, settings: Settings, ecard: ECard, token: qrtoken.Token, pin: str | None
-) -> None:
-    nonce = token.claims.nonce.hex()
-    if token.claims.kind == qrtoken.Kind.STATIC:
-        if ecard.static_nonce != nonce:
-            raise QrStaticRevoked()
-        if not pin:
-            raise QrPinRequired()
-        _check_static_pin(session, settings, ecard, pin)
+def _live(items: list[_Item]) -> list[_Item]:
+    return [item for item in items if item.error is None]
+
+
+def _read_tokens(items: list[_Item]) -> None:
+    for item in items:
+        try:
+            item.token = qrtoken.read(item.request.payload)
+        except QrRefused as refused:
+            item.error = refused
+
+
+def _check_signatures(session: Session, settings: Settings, items: list[_Item]) -> None:
+    live = _live(items)
+    if not live:
         return
-    # The use is counted first (one statement, the common case); a refusal then tells apart a
-    # nonce never issued for this e-card from one used up.
+    keys = published_keys(session)
+    now = int(utcnow().timestamp())
+    for item in live:
+        try:
+            qrtoken.check(
+                item.code, keys, issuer=settings.ecard_issuer_code, now=now, public_key=public_key
+            )
+        except QrRefused as refused:
+            item.error = refused
+
+
+def _check_terminals(session: Session, items: list[_Item]) -> None:
+    live = _live(items)
+    terminals = cards_service.check_terminals(
+        session, sorted({item.request.terminal_code for item in live})
+    )
+    for item in live:
+        code, use = item.request.terminal_code, item.request.use
+        found = terminals[code]
+        if isinstance(found, TerminalRefused):
+            item.error = found
+        elif not item.request.actor.may_act_in(found.institution_id):
+            item.error = TerminalRefused(f"终端 {code} 不属于本机构，拒绝受理。")
+        elif use not in found.allowed_uses.split():
+            item.error = TerminalUseNotAllowed(f"终端 {code} 未被授权办理“{use}”业务。")
+        else:
+            item.terminal = found
+
+
+_UNSIGNED = frozenset({"qr_malformed", "qr_unknown_key", "qr_key_revoked", "qr_bad_signature"})
+
+
+def _load_ecards(session: Session, items: list[_Item]) -> None:
+    """The e-cards the codes name; only a code whose signature checked is logged against the
+    e-card it names, refused or not."""
+    signed = [
+        item
+        for item in items
+        if item.token is not None and (item.error is None or item.error.code not in _UNSIGNED)
+    ]
+    ecards = repository.ecards_by_tokens(
+        session, [item.code.claims.ecard_id.hex() for item in signed]
+    )
+    for item in signed:
+        item.ecard = ecards.get(item.code.claims.ecard_id.hex())
+        if item.error is None and item.ecard is None:
+            item.error = QrUnknownCode()
+        elif item.error is None and item.ecard is not None and item.ecard.status != "active":
+            item.error = QrECardCancelled()
+
+
+def _check_cards(session: Session, items: list[_Item]) -> None:
+    """The physical card's state; lost or cancelled cards stop the e-card."""
+    live = _live(items)
+    cards = cards_service.cards_by_ids(
+        session, [item.card.card_id for item in live if item.card.card_id]
+    )
+    # The e-card follows the holder's newest card (a replaced card has a successor); an e-card
+    # without a card (or with a replaced one) looks for the holder's live card.
+    unbound = {
+        item
+        for item in live
+        if item.card.card_id is None
+        or item.card.card_id not in cards
+        or cards[item.card.card_id].status == "replaced"
+    }
+    newest = cards_service.live_cards(session, [item.card.person_id for item in unbound])
+    for item in live:
+        ecard = item.card
+        card = newest.get(ecard.person_id) if item in unbound else cards[ecard.card_id or 0]
+        if item in unbound and card is not None:
+            ecard.card_id = card.id
+        if card is None:
+            continue
+        if card.status == "lost":
+            item.error = QrCardLost()
+        elif card.status == "cancelled":
+            item.error = QrCardCancelled()
+        else:
+            item.card_status = card.status
+
+
+def _check_codes(session: Session, settings: Settings, items: list[_Item]) -> None:
+    """Static codes: still the printed one, and the PIN. Dynamic codes: the nonce's use is
+    counted (one statement for the whole batch; a nonce twice in a batch counts in order)."""
+    first: dict[tuple[str, int], _Item] = {}
+    again: list[_Item] = []
+    for item in _live(items):
+        nonce = item.code.claims.nonce.hex()
+        if item.code.claims.kind == qrtoken.Kind.STATIC:
+            try:
+                _check_static(session, settings, item.card, nonce, item.request.pin)
+            except QrRefused as static_refusal:
+                item.error = static_refusal
+        elif (nonce, item.card.id) in first:
+            again.append(item)
+        else:
+            first[(nonce, item.card.id)] = item
     max_uses = settings.ecard_dynamic_max_uses
-    if not repository.count_nonce_use(session, nonce, max_uses=max_uses, ecard_id=ecard.id):
-        if not repository.nonce_exists(session, nonce, ecard.id):
-            raise QrUnknownCode()
-        raise QrReplayed()
+    counted = repository.count_nonce_uses(session, list(first), max_uses=max_uses)
+    refused = [(pair, item) for pair, item in first.items() if pair[0] not in counted]
+    for item in again:  # rare: the same code scanned twice at once
+        pair = (item.code.claims.nonce.hex(), item.card.id)
+        if not repository.count_nonce_use(session, pair[0], max_uses=max_uses, ecard_id=pair[1]):
+            refused.append((pair, item))
+    # A refusal tells apart a nonce never issued for this e-card from one used up.
+    issued = repository.existing_nonces(session, [pair for pair, _ in refused])
+    for (nonce, _), item in refused:
+        item.error = QrReplayed() if nonce in issued else QrUnknownCode()
+
+
+def _check_static(
+    session: Session, settings: Settings, ecard: ECard, nonce: str, pin: str | None
+) -> None:
+    if ecard.static_nonce != nonce:
+        raise QrStaticRevoked()
+    if not pin:
+        raise QrPinRequired()
+    _check_static_pin(session, settings, ecard, pin)
 
 
 def _check_static_pin(session: Session, settings: Settings, ecard: ECard, pin: str) -> None:
@@ -138,47 +272,28 @@ def _check_static_pin(session: Session, settings: Settings, ecard: ECard, pin: s
     raise QrPinWrong()
 
 
-_UNSIGNED = frozenset({"qr_malformed", "qr_unknown_key", "qr_key_revoked", "qr_bad_signature"})
-
-
-def _check_signature(session: Session, settings: Settings, token: qrtoken.Token) -> None:
-    qrtoken.check(
-        token,
-        published_keys(session),
-        issuer=settings.ecard_issuer_code,
-        now=int(utcnow().timestamp()),
-        public_key=public_key,
+def _greet(session: Session, settings: Settings, items: list[_Item]) -> None:
+    """The summary the terminal receives. Not audited as person reads of their own: each
+    ``ecard.verify`` entry names the person."""
+    live = _live(items)
+    persons = identity_service.greetings(
+        session, settings=settings, person_ids=[item.card.person_id for item in live]
     )
-
-
-def _verify(
-    session: Session,
-    settings: Settings,
-    token: qrtoken.Token,
-    *,
-    use: str,
-    pin: str | None,
-) -> tuple[ECard, Summary]:
-    ecard = repository.ecard_by_token(session, token.claims.ecard_id.hex())
-    if ecard is None:
-        raise QrUnknownCode()
-    if ecard.status != "active":
-        raise QrECardCancelled()
-    card_status = _check_card(session, ecard)
-    _check_code(session, settings, ecard, token, pin)
-    # Not audited as a person read of its own: the ecard.verify entry names the person.
-    person = identity_service.greeting(session, settings=settings, person_id=ecard.person_id)
-    return ecard, Summary(
-        person_id=person.person_id,
-        name_masked=mask_name(person.name),
-        sex=person.sex,
-        birth_year=person.birth_date.year if person.birth_date else None,
-        id_number_masked=person.id_number_masked,
-        ecard_status=ecard.status,
-        card_status=card_status,
-        code_kind=token.claims.kind.name.lower(),
-        use=use,
-    )
+    for item in live:
+        person = persons.get(item.card.person_id)
+        if person is None:
+            raise PersonNotFound()
+        item.summary = Summary(
+            person_id=person.person_id,
+            name_masked=mask_name(person.name),
+            sex=person.sex,
+            birth_year=person.birth_date.year if person.birth_date else None,
+            id_number_masked=person.id_number_masked,
+            ecard_status=item.card.status,
+            card_status=item.card_status,
+            code_kind=item.code.claims.kind.name.lower(),
+            use=item.request.use,
+        )
 
 
 def verify(
@@ -195,39 +310,98 @@ def verify(
 
     A refusal is returned, not raised, so that its log entry commits with the request.
     """
-    token: qrtoken.Token | None = None
-    ecard: ECard | None = None
-    terminal: Terminal | None = None
-    summary: Summary | None = None
-    error: AppError | None = None
-    try:
-        token = qrtoken.read(payload)
-        _check_signature(session, settings, token)
-        terminal = _terminal(session, actor, terminal_code, use)
-        ecard, summary = _verify(session, settings, token, use=use, pin=pin)
-    except (QrRefused, TerminalRefused) as refused:
-        error = refused
-        if ecard is None and token is not None and refused.code not in _UNSIGNED:
-            # Only a code whose signature checked is logged against the e-card it names.
-            ecard = repository.ecard_by_token(session, token.claims.ecard_id.hex())
-    _log(
-        session,
-        actor,
-        ecard=ecard,
-        terminal_code=terminal_code,
-        terminal=terminal,
-        use=use,
-        token=token,
-        error=error,
-        mode="online",
-        occurred_at=utcnow(),
-        person_id=summary.person_id if summary else None,
-    )
-    return Verification(summary=summary, error=error)
+    request = VerifyRequest(actor, payload, terminal_code, use, pin)
+    return verify_many(session, settings=settings, requests=[request])[0]
 
 
-def _log(
-    session: Session,
+@dataclass(frozen=True)
+class OnlineJob:
+    """One call of the online verification endpoint, its caller not yet resolved."""
+
+    caller: Caller
+    payload: str
+    terminal_code: str
+    use: str
+    pin: str | None = None
+
+
+def verify_batch(
+    factory: sessionmaker[Session], settings: Settings, jobs: Sequence[OnlineJob]
+) -> list[Verification]:
+    """Resolve the callers of several online verifications and verify their codes, all in one
+    transaction that commits before any answer goes out (core/batching.py)."""
+    with factory() as session, session.begin():
+        principals = authorise_many(session, [job.caller for job in jobs])
+        requests = [
+            VerifyRequest(
+                principal,
+                job.payload,
+                job.terminal_code,
+                job.use,
+                job.pin,
+                job.caller.request_id,
+                job.caller.client_address,
+            )
+            for job, principal in zip(jobs, principals, strict=True)
+            if isinstance(principal, Principal)
+        ]
+        verified = iter(verify_many(session, settings=settings, requests=requests))
+        return [
+            Verification(summary=None, error=principal)
+            if isinstance(principal, AppError)
+            else next(verified)
+            for principal in principals
+        ]
+
+
+def verify_many(
+    session: Session, *, settings: Settings, requests: list[VerifyRequest]
+) -> list[Verification]:
+    """Verify several scanned codes in the caller's transaction, with the same checks and the
+    same answers as one at a time, in a fixed number of statements whatever their number.
+
+    In this order, each check refusing what it must (the first refusal stands): the code
+    (Base45, layout, key, signature, validity window: the offline rules), the terminal (known,
+    active, with its SAM card, of the caller's institution, allowed the use), the e-card (known,
+    active), the physical card (not lost or cancelled), the code's use (a static code's PIN; a
+    dynamic code's nonce not used up). Every outcome gets a use-log row and an audit entry.
+    """
+    items = [_Item(request) for request in requests]
+    _read_tokens(items)
+    _check_signatures(session, settings, items)
+    _check_terminals(session, items)
+    _load_ecards(session, items)
+    _check_cards(session, items)
+    _check_codes(session, settings, items)
+    _greet(session, settings, items)
+    now = utcnow()
+    rows = [
+        _use_row(
+            item.request.actor,
+            ecard=item.ecard,
+            terminal_code=item.request.terminal_code,
+            terminal=item.terminal,
+            use=item.request.use,
+            token=item.token,
+            error_code=item.error.code if item.error else None,
+            mode="online",
+            occurred_at=now,
+        )
+        for item in items
+    ]
+    for item, row, use_id in zip(items, rows, repository.add_uses(session, rows), strict=True):
+        _audit_use(
+            session,
+            item.request.actor,
+            row=row,
+            use_id=use_id,
+            person_id=item.summary.person_id if item.summary else None,
+            request=item.request,
+        )
+    return [Verification(summary=item.summary, error=item.error) for item in items]
+
+
+def _use_row(
     actor: Principal,
     *,
     ecard: ECard | None,
@@ -235,47 +409,54 @@ def _log(
     terminal: Terminal | None,
     use: str,
     token: qrtoken.Token | None,
-    error: AppError | None,
+    error_code: str | None,
     mode: str,
     occurred_at: datetime,
-    error_code: str | None = None,
+) -> dict[str, object]:
+    return {
+        "ecard_id": ecard.id if ecard else None,
+        "terminal_code": terminal_code[:40],
+        "terminal_id": terminal.id if terminal else None,
+        "use": use,
+        "kind": token.claims.kind.name.lower() if token else None,
+        "kid": token.claims.kid if token else None,
+        "outcome": "refused" if error_code else "accepted",
+        "error_code": error_code,
+        "mode": mode,
+        "occurred_at": occurred_at,
+        "recorded_at": utcnow(),
+        "recorded_by": f"{actor.label}:{actor.name}"[:200],
+    }
+
+
+def _audit_use(
+    session: Session,
+    actor: Principal,
+    *,
+    row: dict[str, object],
+    use_id: int,
     person_id: int | None = None,
-) -> int:
-    """Write the use-log row and the audit entry of one verification; the row's id."""
-    code = error.code if error else error_code
-    kid = token.claims.kid if token else None
-    use_id = repository.add_use(
-        session,
-        {
-            "ecard_id": ecard.id if ecard else None,
-            "terminal_code": terminal_code[:40],
-            "terminal_id": terminal.id if terminal else None,
-            "use": use,
-            "kind": token.claims.kind.name.lower() if token else None,
-            "kid": kid,
-            "outcome": "refused" if code else "accepted",
-            "error_code": code,
-            "mode": mode,
-            "occurred_at": occurred_at,
-            "recorded_at": utcnow(),
-            "recorded_by": f"{actor.label}:{actor.name}"[:200],
-        },
-    )
-    detail: dict[str, object] = {"terminal": terminal_code, "error": code, "kid": kid}
+    request: VerifyRequest | None = None,
+) -> None:
+    """The audit entry of one logged use."""
+    code = row["error_code"]
+    detail: dict[str, object] = {"terminal": row["terminal_code"], "error": code}
+    detail["kid"] = row["kid"]
     detail["use_id"] = use_id
     if person_id is not None:
         detail["person"] = person_id  # the holder whose summary the terminal received
     audit.record(
         session,
         actor=actor,
-        action="ecard.verify" if mode == "online" else "ecard.verify.offline",
+        action="ecard.verify" if row["mode"] == "online" else "ecard.verify.offline",
         resource_type="ECard",
-        resource_id=ecard.id if ecard else None,
+        resource_id=row["ecard_id"],  # type: ignore[arg-type]
         outcome="denied" if code else "success",
-        purpose=use,
+        purpose=str(row["use"]),
         detail=detail,
+        request_id=request.request_id if request else None,
+        client_address=request.client_address if request else None,
     )
-    return use_id
 
 
 @dataclass(frozen=True)
@@ -335,21 +516,20 @@ def report_offline(
         error_code = item.error_code or (None if item.outcome == "accepted" else "qr_refused")
         if token is None and item.outcome == "accepted":
             error_code = "qr_bad_signature"  # the platform cannot trust what the terminal accepted
-        rows.append(
-            _log(
-                session,
-                actor,
-                ecard=ecard,
-                terminal_code=terminal_code,
-                terminal=terminal,
-                use=item.use,
-                token=token,
-                error=None,
-                error_code=error_code,
-                mode="offline",
-                occurred_at=item.verified_at.astimezone(UTC),
-            )
+        row = _use_row(
+            actor,
+            ecard=ecard,
+            terminal_code=terminal_code,
+            terminal=terminal,
+            use=item.use,
+            token=token,
+            error_code=error_code,
+            mode="offline",
+            occurred_at=item.verified_at.astimezone(UTC),
         )
+        use_id = repository.add_use(session, row)
+        _audit_use(session, actor, row=row, use_id=use_id)
+        rows.append(use_id)
     return list(repository.uses_by_ids(session, rows))
 
 

@@ -19,6 +19,7 @@ from healthcard.identity.service.persons import (
     by_identifier,
     card_holder,
     greeting,
+    greetings,
     search,
     view,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "document_system",
     "generate_population",
     "greeting",
+    "greetings",
     "identifier_index",
     "institution_system",
     "mask_id",
