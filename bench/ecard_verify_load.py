@@ -35,18 +35,24 @@ What it does:
    file, ``{"payload": ..., "terminal": ..., "use": "registration"}``, with the bearer token.
    Measured: verifications per second (HTTP 200 answers / duration), p50/p95/p99 latency (wrk's
    own histogram), non-200 answers by status, socket errors, and the CPU seconds of the server
-   process tree, of all PostgreSQL backends and of wrk over the measured window.
-4. Counts the SQL statements and transactions of one verification (in-process, a SQLAlchemy
-   ``before_cursor_execute`` listener), checks the use log (accepted rows = 200 answers) and,
-   with ``--profile``, runs ``py-spy record`` (``.venv/bin/pip install py-spy``; not a project
-   dependency) over an extra, untimed run of the best configuration and summarises where the
-   request threads' wall time goes.
+   process tree, of all PostgreSQL backends and of wrk over the measured window, and the mean
+   batch size (verifications per transaction, from the use log: the rows of one batch share
+   their ``occurred_at``). Each wrk thread POSTs its own share of the slice; requests beyond it
+   (which reuse codes and are refused as replays) are counted and reported.
+4. Counts the SQL statements of one verification arriving alone and of 8 arriving at once
+   (in-process, a SQLAlchemy ``before_cursor_execute`` listener), checks the use log (accepted
+   rows = 200 answers) and, with ``--profile``, runs ``py-spy record`` (``.venv/bin/pip install
+   py-spy``; not a project dependency) over an extra, untimed run of the best configuration and
+   summarises where the server's CPU samples fall.
 5. Prints a Markdown section; ``--write-doc`` (re)writes its section of ``docs/benchmarks.md``
    (other sections, and a hand-written ``### Findings`` subsection of this one, are kept).
 
-Run (needs ``wrk``: ``apt-get install -y wrk``; about 3-5 minutes)::
+Run (needs ``wrk``: ``apt-get install -y wrk``; about 3-8 minutes; give enough ``--codes`` for
+every configuration's slice: about its rate × duration × 1.3)::
 
     .venv/bin/python bench/ecard_verify_load.py
+    .venv/bin/python bench/ecard_verify_load.py --configs 1:1,1:16,2:8,2:16,2:32 --duration 15 \\
+        --residents 500 --codes 130000 --profile --write-doc
     .venv/bin/python bench/ecard_verify_load.py --configs 1:32,2:32,2:64 --duration 30 \\
         --profile --write-doc
     .venv/bin/python bench/ecard_verify_load.py --residents 200 --codes 6000 --duration 5
@@ -144,6 +150,7 @@ function init(args)
   end
   index = 0
   sent = 0
+  nbodies = #bodies
   statuses = {}
 end
 
@@ -161,16 +168,18 @@ end
 function done(summary, latency, requests)
   local counts = {}
   local issued = 0
+  local reused = 0
   for _, thread in ipairs(threads) do
     local st = thread:get("statuses")
     for code, n in pairs(st) do counts[tostring(code)] = (counts[tostring(code)] or 0) + n end
     issued = issued + thread:get("sent")
+    reused = reused + math.max(0, thread:get("sent") - thread:get("nbodies"))
   end
   local parts = {}
   for code, n in pairs(counts) do parts[#parts + 1] = '"' .. code .. '":' .. n end
   io.write("WRKJSON {")
-  io.write(string.format('"requests":%d,"duration_us":%d,"issued":%d,', summary.requests,
-    summary.duration, issued))
+  io.write(string.format('"requests":%d,"duration_us":%d,"issued":%d,"reused":%d,',
+    summary.requests, summary.duration, issued, reused))
   io.write(string.format('"connect":%d,"read":%d,"write":%d,"timeout":%d,"status_errors":%d,',
     summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.timeout,
     summary.errors.status))
@@ -313,8 +322,13 @@ def set_up(engine: Engine, settings: Settings, args: argparse.Namespace, workdir
 
 
 # Statements of one verification ---------------------------------------------------------------
-def statements_of_one(settings: Settings, token: str, payload: str) -> list[str]:
-    """The SQL of one verification through the real app, in this process."""
+def statements_of(
+    settings: Settings, token: str, alone: str, together: Sequence[str]
+) -> tuple[list[str], int, int]:
+    """The SQL of one verification arriving alone, through the real app in this process, and
+    the number of statements and transactions of ``together`` arriving at once."""
+    import asyncio
+
     from fastapi.testclient import TestClient
 
     from healthcard.app import create_app
@@ -324,19 +338,44 @@ def statements_of_one(settings: Settings, token: str, payload: str) -> list[str]
     def listener(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
         seen.append(" ".join(statement.split())[:90])
 
-    with TestClient(create_app(settings)) as client:
+    def body(payload: str) -> dict[str, str]:
+        return {"payload": payload, "terminal": TERMINAL, "use": USE}
+
+    headers = {"Authorization": f"Bearer {token}"}
+    app = create_app(settings)
+    with TestClient(app) as client:
         event.listen(Engine, "before_cursor_execute", listener)
         try:
-            answer = client.post(
-                "/api/v1/ecards/verify",
-                json={"payload": payload, "terminal": TERMINAL, "use": USE},
-                headers={"Authorization": f"Bearer {token}"},
-            )
+            answer = client.post("/api/v1/ecards/verify", json=body(alone), headers=headers)
         finally:
             event.remove(Engine, "before_cursor_execute", listener)
     if answer.status_code != 200:
         raise RuntimeError(f"in-process verification refused: {answer.text}")
-    return seen
+    first = list(seen)
+    seen.clear()
+
+    async def at_once() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+            return list(
+                await asyncio.gather(
+                    *(
+                        http.post("/api/v1/ecards/verify", json=body(p), headers=headers)
+                        for p in together
+                    )
+                )
+            )
+
+    verifier = app.state.ecard_verifier
+    batches_before = verifier.batches
+    event.listen(Engine, "before_cursor_execute", listener)
+    try:
+        answers = asyncio.run(at_once())
+    finally:
+        event.remove(Engine, "before_cursor_execute", listener)
+    if any(a.status_code != 200 for a in answers):
+        raise RuntimeError(f"in-process batch refused: {[a.text for a in answers]}")
+    return first, len(seen), verifier.batches - batches_before
 
 
 # Server, CPU accounting -----------------------------------------------------------------------
@@ -483,6 +522,7 @@ class RunResult:
     server_command: str
     load_before: str
     load_after: str
+    batch_mean: float = 0.0  # verifications per transaction, from the use log
 
     @property
     def rate(self) -> float:
@@ -569,6 +609,7 @@ def run_config(
         command = wrk_command(args, config, port, fixture, first + args.warmup, count - args.warmup)
         load_before = loadavg()
         cpu0 = cpu_snapshot(pid)
+        since = datetime.now(UTC)
         started = time.perf_counter()
         result, wrk_cpu, stdout = run_wrk(command)
         elapsed = time.perf_counter() - started
@@ -576,6 +617,7 @@ def run_config(
         load_after = loadavg()
     seconds = result["duration_us"] / 1e6
     ok = int(result["statuses"].get("200", 0))
+    batch_mean = mean_batch(url, since)
     print(stdout.split("WRKJSON")[0].rstrip(), flush=True)
     shown = [c if c != fixture.token else "$TOKEN" for c in command]
     shown = [c if not c.startswith(str(fixture.payloads)) else "payloads.txt" for c in shown]
@@ -596,51 +638,48 @@ def run_config(
         server_command=shlex.join(server),
         load_before=load_before,
         load_after=load_after,
+        batch_mean=batch_mean,
     )
 
 
+def mean_batch(url: str, since: datetime) -> float:
+    """Verifications per transaction: the rows of one batch share their ``occurred_at`` (the
+    batch's clock reading), so rows / distinct instants is the mean batch size."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows, batches = conn.execute(
+            text(
+                "SELECT count(*), count(DISTINCT occurred_at) FROM ecard_qr_uses"
+                " WHERE mode = 'online' AND recorded_at >= :since"
+            ),
+            {"since": since},
+        ).one()
+    engine.dispose()
+    return float(rows) / batches if batches else 0.0
+
+
 # Profile --------------------------------------------------------------------------------------
+# Where the server's CPU samples fall: the innermost frame of one of these, in this order.
 PROFILE_BUCKETS = (
-    ("waiting for a pooled DB connection (SQLAlchemy QueuePool, 5 + 10 per worker)", "pool"),
-    ("waiting for the audit chain head row lock (audit.record's SELECT ... FOR UPDATE)", "lock"),
-    ("other waits on PostgreSQL (statement round trips)", "dbwait"),
-    ("COMMIT (session teardown, WAL flush)", "commit"),
-    ("SM2 signature check (core/sm2 → libcrypto)", "sm2"),
-    ("Python CPU: SQLAlchemy, FastAPI/pydantic, hashing, the rest", "cpu"),
+    ("SM2 signature check (core/sm2 → libcrypto)", "healthcard/core/sm2.py"),
+    ("psycopg (driver: sending, waiting, reading)", "psycopg/"),
+    ("SQLAlchemy (statements, ORM, session)", "sqlalchemy/"),
+    ("pydantic", "pydantic"),
+    ("FastAPI / Starlette (routing, dependencies, responses)", "fastapi/"),
+    ("FastAPI / Starlette (routing, dependencies, responses)", "starlette/"),
+    ("uvicorn, event loop, thread hand-offs", "uvicorn/"),
+    ("uvicorn, event loop, thread hand-offs", "asyncio/"),
+    ("uvicorn, event loop, thread hand-offs", "anyio/"),
+    ("the platform's own Python (checks, audit chain, logging, metrics)", "healthcard/"),
 )
 
 
-def _audit_lock_lines() -> set[int]:
-    """Source lines of audit.record's ``SELECT ... FOR UPDATE`` of the chain head."""
-    import inspect
-
-    from healthcard.core import audit
-
-    source, first = inspect.getsourcelines(audit.record)
-    for offset, line in enumerate(source):
-        if "with_for_update" in line:
-            return {first + offset + k for k in (-2, -1, 0, 1)}
-    return set()
-
-
-def _bucket(frames: list[str], lock_lines: set[int]) -> str:
-    leaf = frames[-1]
-    if leaf.startswith("Condition.wait") and any("sqlalchemy/pool" in f for f in frames):
-        return "pool"
-    waiting = leaf.startswith(("Connection.wait", "wait (psycopg", "wait_c", "_send_query"))
-    waiting = waiting or ("psycopg" in leaf and "wait" in leaf)
-    for frame in frames:
-        if frame.startswith("record (healthcard/core/audit.py:"):
-            line = frame.rsplit(":", 1)[-1].rstrip(")")
-            if line.isdigit() and int(line) in lock_lines and waiting:
-                return "lock"
-    if any(f.startswith("commit (") and "sqlalchemy" in f for f in frames):
-        return "commit"
-    if waiting:
-        return "dbwait"
-    if any("healthcard/core/sm2.py" in f for f in frames):
-        return "sm2"
-    return "cpu"
+def _bucket(frames: list[str]) -> str:
+    for frame in reversed(frames):
+        for name, marker in PROFILE_BUCKETS:
+            if marker in frame:
+                return name
+    return "other (interpreter, standard library)"
 
 
 def profile(
@@ -654,7 +693,7 @@ def profile(
     workdir: Path,
     log: Path,
 ) -> str:
-    """py-spy over an untimed run; a breakdown of the request threads' samples."""
+    """py-spy over an untimed run; where the server's CPU samples fall."""
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     raw = workdir / "profile.txt"
     seconds = min(args.duration, 20)
@@ -665,7 +704,7 @@ def profile(
         load = subprocess.Popen(command, stdout=subprocess.DEVNULL)
         time.sleep(2)
         spy = [py_spy, "record", "--pid", str(pid), "--duration", str(seconds), "--rate", "200"]
-        spy += ["--format", "raw", "--output", str(raw), "--idle", "--nonblocking"]
+        spy += ["--format", "raw", "--output", str(raw), "--nonblocking"]
         if config.workers > 1:
             spy.append("--subprocesses")
         subprocess.run(spy, check=False, capture_output=True)
@@ -674,10 +713,9 @@ def profile(
 
 
 def summarise_profile(raw: Path) -> str:
-    lock_lines = _audit_lock_lines()
     buckets = Counter[str]()
     leaf = Counter[str]()
-    total = handling = 0
+    total = 0
     for line in raw.read_text(errors="replace").splitlines():
         stack, _, count_text = line.rpartition(" ")
         if not count_text.isdigit():
@@ -685,27 +723,23 @@ def summarise_profile(raw: Path) -> str:
         n = int(count_text)
         total += n
         frames = stack.split(";")
-        # A thread handling a request: the auth dependency, the endpoint or the session teardown.
-        if not any("healthcard/" in f for f in frames):
-            continue
-        handling += n
-        buckets[_bucket(frames, lock_lines)] += n
+        buckets[_bucket(frames)] += n
         leaf[frames[-1].split(" (")[0][:60]] += n
-    if not handling:
-        return "(py-spy recorded no samples of request handling)"
+    if not total:
+        return "(py-spy recorded no samples)"
     lines = [
-        f"py-spy record --idle, 200 Hz: {total:,} thread samples, {handling:,} of threads handling"
-        " a verification (auth dependency, endpoint, session commit); idle pool threads and the"
-        " event loop make the rest. Where the request threads' wall time goes:",
+        f"py-spy record (on-CPU samples only), 200 Hz: {total:,} samples of the server's"
+        " threads (event loops and batch threads of every worker), by the innermost frame"
+        " of a known library:",
         "",
-        "| request threads | share of samples |",
+        "| CPU samples in | share |",
         "|---|---:|",
     ]
-    for name, key in PROFILE_BUCKETS:
-        lines.append(f"| {name} | {100 * buckets[key] / handling:.1f}% |")
-    lines += ["", "Top innermost frames of the request threads:", ""]
-    for name, n in leaf.most_common(6):
-        lines.append(f"- `{name}`: {100 * n / handling:.1f}%")
+    for name, n in buckets.most_common():
+        lines.append(f"| {name} | {100 * n / total:.1f}% |")
+    lines += ["", "Top innermost frames:", ""]
+    for name, n in leaf.most_common(8):
+        lines.append(f"- `{name}`: {100 * n / total:.1f}%")
     return "\n".join(lines)
 
 
@@ -750,7 +784,7 @@ def report(
     info: dict[str, str],
     fixture: Fixture,
     results: Sequence[RunResult],
-    statements: Sequence[str],
+    statements: tuple[list[str], int, int],
     uses: dict[str, int],
     profile_text: str | None,
     args: argparse.Namespace,
@@ -785,26 +819,33 @@ def report(
         " verifications; latency is wrk's (client side, includes queueing in the server).",
         "",
         "| server | wrk connections | verifications/s | p50 | p95 | p99 | max | non-200 / socket"
-        " errors | server CPU | PostgreSQL CPU | wrk CPU | load avg before → after |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        " errors | mean batch | server CPU | PostgreSQL CPU | wrk CPU | load avg before → after |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
         w = r.wrk
         non_ok = {code: n for code, n in w["statuses"].items() if code != "200"}
         sock = w["connect"] + w["read"] + w["write"] + w["timeout"]
-        exhausted = " (slice exhausted: codes reused)" if w["issued"] > r.slice_size else ""
+        reused = int(w.get("reused", 0))
+        exhausted = (
+            f" ({reused:,} requests reused codes: a wrk thread ran through its share)"
+            if reused
+            else ""
+        )
         out.append(
             f"| {r.config.workers} worker{'s' if r.config.workers > 1 else ''}"
             f" | {r.config.connections} | {r.rate:,.0f} | {r.ms('p50'):.1f} ms"
             f" | {r.ms('p95'):.1f} ms | {r.ms('p99'):.1f} ms | {r.ms('max'):.0f} ms"
             f" | {sum(non_ok.values())} {json.dumps(non_ok) if non_ok else ''} / {sock}{exhausted}"
-            f" | {100 * r.cpu['server']:.0f}% | {100 * r.cpu['postgres']:.0f}%"
+            f" | {r.batch_mean:.1f} | {100 * r.cpu['server']:.0f}% | {100 * r.cpu['postgres']:.0f}%"
             f" | {100 * r.wrk_cpu:.0f}% | {r.load_before} → {r.load_after} |"
         )
     out += [
         "",
-        "CPU columns: CPU seconds per wall second over the measured window (200% = both cores)"
-        " of the server's process tree, of all `postgres` processes, and of wrk.",
+        "Mean batch: verifications per transaction (the use-log rows of one batch share their"
+        " `occurred_at`). CPU columns: CPU seconds per wall second over the measured window"
+        " (200% = both cores) of the server's process tree, of all `postgres` processes, and of"
+        " wrk.",
         "",
         "Commands (the script starts each server with `HEALTHCARD_DATABASE_URL=<fresh database>"
         " HEALTHCARD_ENVIRONMENT=test HEALTHCARD_SECRET_KEY=<set-up's> HEALTHCARD_MASTER_KEY_FILE="
@@ -817,11 +858,14 @@ def report(
         "",
         f"Use log after the runs: {', '.join(f'{k}: {v:,}' for k, v in uses.items())}.",
         "",
-        f"One verification issues {len(statements)} SQL statements (in-process count, the app's"
-        " own engine, bearer-token lookup included):",
+        f"A verification arriving alone issues {len(statements[0])} SQL statements (in-process"
+        " count, the app's own engine, bearer-token lookup included); 8 arriving at once issued"
+        f" {statements[1]} in {statements[2]} transaction{'s' if statements[2] > 1 else ''}"
+        " (core/batching.py: requests that arrive while a batch is in the database share the"
+        " next one):",
         "",
     ]
-    out += [f"{n}. `{s}`" for n, s in enumerate(statements, start=1)]
+    out += [f"{n}. `{s}`" for n, s in enumerate(statements[0], start=1)]
     out += ["", "Set-up times: " + "; ".join(f"{k} {v:.1f} s" for k, v in fixture.timings.items())]
     if profile_text:
         out += ["", f"Profile ({best.config.label}, an extra untimed run):", "", profile_text]
@@ -896,6 +940,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             master_key_file=key_file,
             ecard_qr_lifetime_seconds=3600,
             access_token_minutes=24 * 60,
+            gc_freeze=False,  # the in-process statement count starts an app here
         )
         engine = make_engine(url)
         info = machine(engine)
@@ -903,9 +948,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for what, seconds in fixture.timings.items():
             print(f"  {what}: {seconds:.1f} s", flush=True)
         lines = fixture.payloads.read_text(encoding="ascii").splitlines()
-        statements = statements_of_one(settings, fixture.token, lines[-1])
+        statements = statements_of(settings, fixture.token, lines[-1], lines[-9:-1])
         slices = len(args.configs) + (1 if args.profile else 0)
-        size = (len(lines) - 1) // slices
+        size = (len(lines) - 9) // slices  # the last 9: the statement count
         results = []
         for n, config in enumerate(args.configs):
             print(f"{config.label}: {args.duration} s of wrk", flush=True)

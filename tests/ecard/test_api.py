@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import time_machine
+from pydantic import ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from healthcard.accounts import service as accounts_service
+from healthcard.accounts.schemas import ClientIn
 from healthcard.core.audit import AuditEvent
 from healthcard.core.db import utcnow
 from healthcard.core.principal import system_principal
@@ -17,6 +21,7 @@ from healthcard.ecard import qrtoken
 from healthcard.ecard import service as ecard_service
 from healthcard.models import ECard, ECardNonce, ECardQrUse
 from tests.ecard.conftest import Desk
+from tests.factories import SYSTEM, bearer
 
 JSON = {"Accept": "application/json"}
 
@@ -295,3 +300,46 @@ def test_verification_needs_the_verify_permission(desk: Desk) -> None:
         headers={**JSON, "Cookie": ""},
     )
     assert anonymous.status_code in (401, 403)
+
+
+def test_a_system_limited_to_some_uses_verifies_only_those(desk: Desk, session: Session) -> None:
+    """APP接入管理: a self-service payment kiosk's system may verify codes for payment only,
+    even at a terminal registered for more."""
+    issued = accounts_service.create_client(
+        desk.session,
+        settings=desk.settings,
+        actor=SYSTEM,
+        data=ClientIn(
+            name="自助缴费机",
+            institution_id=desk.centre.hospital.institution.id,
+            scopes=["ecards.verify"],
+            uses=["payment"],
+        ),
+    )
+    desk.session.commit()
+    assert issued.client.uses == "payment"
+    kiosk = bearer(desk.client, issued.client.client_id, issued.secret)
+    ecard = desk.ecard()
+
+    def verify(use: str) -> Any:
+        body = {"payload": desk.code(ecard["id"]), "terminal": "T-H1", "use": use}
+        return desk.client.post("/api/v1/ecards/verify", json=body, headers=kiosk)
+
+    refused = verify("registration")
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["code"] == "client_use_not_allowed"
+    assert verify("payment").status_code == 200
+    # The hospital's own HIS (no limit) still verifies registration at the same terminal.
+    assert desk.verify(desk.code(ecard["id"])).status_code == 200
+    assert [(u.use, u.error_code) for u in _uses(session, ecard["id"])] == [
+        ("registration", "client_use_not_allowed"),
+        ("payment", None),
+        ("registration", None),
+    ]
+
+
+def test_unknown_uses_are_refused_when_registering_a_system(desk: Desk) -> None:
+    with pytest.raises(ValidationError):
+        ClientIn.model_validate(
+            {"name": "自助机", "institution_id": 1, "scopes": ["ecards.verify"], "uses": ["x"]}
+        )

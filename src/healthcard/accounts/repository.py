@@ -287,6 +287,7 @@ _TOKEN_CALLERS = (
         _CLIENTS.c.id.label("client_pk"),
         _CLIENTS.c.name,
         _CLIENTS.c.active,
+        _CLIENTS.c.uses,
         _CLIENTS.c.institution_id,
         _CLIENTS.c.last_used_at,
         _INSTITUTIONS.c.name.label("institution_name"),

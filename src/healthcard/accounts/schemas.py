@@ -13,6 +13,7 @@ from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, Val
 
 from healthcard.core.i18n import N_
 from healthcard.core.schemas import Out, Schema
+from healthcard.core.uses import CodeUse
 
 
 class InstitutionKind(StrEnum):
@@ -187,6 +188,7 @@ class ClientIn(Schema):
     name: Annotated[str, Field(min_length=2, max_length=200)]
     institution_id: int
     scopes: list[str] = Field(min_length=1)
+    uses: list[CodeUse] = Field(default_factory=list)  # empty: any use
 
 
 class ClientOut(Out):
@@ -195,6 +197,7 @@ class ClientOut(Out):
     name: str
     institution_id: int
     scopes: str
+    uses: str
     active: bool
     created_at: datetime
     revoked_at: datetime | None

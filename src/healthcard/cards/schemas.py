@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
 
 from pydantic import Field
 
 from healthcard.core.schemas import Out, Schema
+from healthcard.core.uses import CodeUse
 
 TerminalCode = Field(default=None, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
 
@@ -107,9 +107,7 @@ class TerminalIn(Schema):
     code: str = Field(min_length=2, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
     institution_id: int
     sam_serial: str = Field(min_length=4, max_length=40)
-    uses: list[Literal["registration", "payment", "report", "dispensing", "card_service"]] = Field(
-        min_length=1
-    )
+    uses: list[CodeUse] = Field(min_length=1)
     location: str | None = Field(default=None, max_length=200)
 
 

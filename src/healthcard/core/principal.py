@@ -22,6 +22,8 @@ class Principal:
     platform_wide: bool = False
     session_id: int | None = None
     csrf_token: str | None = None
+    # A system limited to some uses of codes (APP接入管理); None: not limited.
+    uses: frozenset[str] | None = None
 
     def has(self, permission: str) -> bool:
         return permission in self.permissions

@@ -182,6 +182,18 @@ def load(session: Session, *, settings: Settings) -> str | None:
             scopes=[p.code for p in accounts_service.grantable_scopes()],
         ),
     )
+    # A self-service payment kiosk's system, limited to verifying codes for payment (APP接入管理).
+    accounts_service.create_client(
+        session,
+        settings=settings,
+        actor=_SYSTEM,
+        data=ClientIn(
+            name="毓璜顶医院自助缴费机",
+            institution_id=ids["yhd"],
+            scopes=["ecards.verify"],
+            uses=["payment"],
+        ),
+    )
     return f"{issued.client.client_id}:{issued.secret}"
 
 

@@ -145,3 +145,9 @@ class TerminalUseNotAllowed(QrRefused):
 class PinNotSet(Conflict):
     code = "pin_not_set"
     message = "静态二维码须先设置电子健康卡密码（PIN）。"
+
+
+class ClientUseNotAllowed(QrRefused):
+    status_code = 403
+    code = "client_use_not_allowed"
+    message = "本接入系统未被授权办理该业务的用码核验。"

@@ -15,6 +15,7 @@ from healthcard.core.i18n import N_
 from healthcard.core.principal import Principal
 from healthcard.core.session import DbSession
 from healthcard.core.templating import add_nav, add_panel, render
+from healthcard.core.uses import USE_NAMES
 from healthcard.ecard import images, service
 from healthcard.ecard.exceptions import ECardNotFound
 from healthcard.ecard.permissions import (
@@ -32,13 +33,6 @@ from healthcard.identity import service as identity_service
 router = APIRouter(include_in_schema=False)
 add_nav(N_("健康卡"), N_("扫码核验"), "/console/ecards/verify", ECARDS_VERIFY, order=62)
 
-USE_NAMES = {
-    "registration": N_("挂号"),
-    "payment": N_("缴费"),
-    "report": N_("取报告"),
-    "dispensing": N_("取药"),
-    "card_service": N_("卡务"),
-}
 KIND_NAMES = {"dynamic": N_("动态码"), "static": N_("静态码")}
 SEX_NAMES = {"1": N_("男"), "2": N_("女")}
 

@@ -7,7 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Use = Literal["registration", "payment", "report", "dispensing", "card_service"]
+from healthcard.core.uses import CodeUse
+
+Use = CodeUse
 
 
 class _In(BaseModel):

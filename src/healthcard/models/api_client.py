@@ -21,6 +21,9 @@ class ApiClient(Base):
     institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
     secret_digest: Mapped[str] = mapped_column(String(64))
     scopes: Mapped[str] = mapped_column(Text, default="")
+    # The uses (core/uses.py) the system may verify codes for, space-separated; "" = any use its
+    # institution's terminals are registered for.
+    uses: Mapped[str] = mapped_column(Text, default="", server_default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -17,6 +17,7 @@ from healthcard.core.i18n import N_
 from healthcard.core.principal import Principal
 from healthcard.core.session import DbSession
 from healthcard.core.templating import add_nav, render
+from healthcard.core.uses import USE_NAMES
 
 router = APIRouter(prefix="/console/clients")
 add_nav(N_("机构与人员"), N_("接入系统"), "/console/clients", CLIENTS_MANAGE, order=40)
@@ -36,6 +37,7 @@ def _page(
         "institutions": [i for i in institutions if principal.may_act_in(i.id)],
         "institution_names": {i.id: i.name for i in institutions},
         "scopes": service.grantable_scopes(),
+        "use_names": USE_NAMES,
         "values": {},
         "errors": {},
         **extra,
@@ -52,7 +54,7 @@ def clients_page(request: Request, session: DbSession, principal: ClientsManage)
 @router.post("")
 async def create_client(request: Request, session: DbSession, principal: ClientsManage) -> Response:
     """Register a system; its secret is shown once."""
-    values = form_values(await request.form(), lists=("scopes",))
+    values = form_values(await request.form(), lists=("scopes", "uses"))
     data, errors = validate(ClientIn, values)
     if data is not None:
         try:

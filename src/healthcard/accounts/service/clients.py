@@ -73,6 +73,7 @@ def create_client(
         institution_id=data.institution_id,
         secret_digest=token_digest(settings.secret_key, secret),
         scopes=" ".join(scopes),
+        uses=" ".join(sorted(set(data.uses))),
     )
     session.add(client)
     session.flush()
@@ -82,7 +83,11 @@ def create_client(
         action="client.create",
         resource_type="ApiClient",
         resource_id=client.client_id,
-        detail={"scopes": scopes, "institution_id": data.institution_id},
+        detail={
+            "scopes": scopes,
+            "uses": sorted(set(data.uses)),
+            "institution_id": data.institution_id,
+        },
     )
     return IssuedSecret(client, secret)
 
@@ -229,5 +234,6 @@ def principals_from_tokens(
             institution_id=row.institution_id,
             institution_name=row.institution_name,
             permissions=frozenset(row.scopes.split()),
+            uses=frozenset(row.uses.split()) or None,
         )
     return answers

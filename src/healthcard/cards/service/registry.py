@@ -9,9 +9,10 @@ from healthcard.cards.exceptions import DuplicateRegistry, IllegalTransition, Re
 from healthcard.core import audit
 from healthcard.core.db import utcnow
 from healthcard.core.principal import Principal
+from healthcard.core.uses import CODE_USES
 from healthcard.models import CardManufacturer, CardProduct, SamCard, Terminal
 
-TERMINAL_USES = ("registration", "payment", "report", "dispensing", "card_service")
+TERMINAL_USES = CODE_USES
 
 
 def add_manufacturer(

@@ -23,6 +23,7 @@ from healthcard.core.errors import AppError
 from healthcard.core.principal import Principal
 from healthcard.ecard import qrtoken, repository
 from healthcard.ecard.exceptions import (
+    ClientUseNotAllowed,
     ECardNotFound,
     QrCardCancelled,
     QrCardLost,
@@ -156,6 +157,10 @@ def _check_terminals(session: Session, items: list[_Item]) -> None:
             item.error = TerminalRefused(f"终端 {code} 不属于本机构，拒绝受理。")
         elif use not in found.allowed_uses.split():
             item.error = TerminalUseNotAllowed(f"终端 {code} 未被授权办理“{use}”业务。")
+        elif item.request.actor.uses is not None and use not in item.request.actor.uses:
+            item.error = ClientUseNotAllowed(
+                f"接入系统“{item.request.actor.name}”未被授权办理“{use}”业务。"
+            )
         else:
             item.terminal = found
 
