@@ -22,15 +22,14 @@ What it does:
    they are scanned; nothing else differs from production codes. The payloads are written one
    per line to ``<workdir>/payloads.txt``.
 3. For every configuration ``WORKERS:CONNECTIONS`` of ``--configs`` it starts the platform as a
-   separate process (1 worker: ``.venv/bin/healthcard serve --port P``, the CLI; more workers:
-   ``.venv/bin/uvicorn healthcard.app:create_app --factory --workers N --no-access-log``, as the
-   CLI has no workers option) with ``HEALTHCARD_DATABASE_URL``, ``HEALTHCARD_ENVIRONMENT=test``,
-   ``HEALTHCARD_SECRET_KEY``, ``HEALTHCARD_MASTER_KEY_FILE`` (the same as the set-up's) and
-   ``HEALTHCARD_LOG_LEVEL=WARNING``; warms it with ``--warmup`` verifications (codes of their
-   own), then drives ``wrk`` (a second process, closed loop: each of the ``CONNECTIONS``
-   keep-alive connections sends its next request when the previous answer arrives) for
-   ``--duration`` seconds with a Lua script this script writes to its work folder (``LUA_SCRIPT``
-   below, ``verify.lua``): every
+   separate process (``.venv/bin/healthcard serve --port P [--workers N]``, the CLI; each worker
+   listens on its own ``SO_REUSEPORT`` socket, core/serving.py) with ``HEALTHCARD_DATABASE_URL``,
+   ``HEALTHCARD_ENVIRONMENT=test``, ``HEALTHCARD_SECRET_KEY``, ``HEALTHCARD_MASTER_KEY_FILE``
+   (the same as the set-up's) and ``HEALTHCARD_LOG_LEVEL=WARNING``; warms it with ``--warmup``
+   verifications (codes of their own), then drives ``wrk`` (a second process, closed loop:
+   each of the ``CONNECTIONS`` keep-alive connections sends its next request when the previous
+   answer arrives) for ``--duration`` seconds with a Lua script this script writes to its work
+   folder (``LUA_SCRIPT`` below, ``verify.lua``): every
    request POSTs a different, never used payload of the configuration's own slice of the payload
    file, ``{"payload": ..., "terminal": ..., "use": "registration"}``, with the bearer token.
    Measured: verifications per second (HTTP 200 answers / duration), p50/p95/p99 latency (wrk's
@@ -400,22 +399,8 @@ def server_env(url: str, key_file: Path) -> dict[str, str]:
 
 def server_command(workers: int, port: int) -> list[str]:
     venv = Path(sys.executable).parent
-    if workers == 1:
-        return [str(venv / "healthcard"), "serve", "--port", str(port)]
-    return [
-        str(venv / "uvicorn"),
-        "healthcard.app:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--no-access-log",
-        "--log-level",
-        "warning",
-    ]
+    command = [str(venv / "healthcard"), "serve", "--port", str(port)]
+    return command if workers == 1 else [*command, "--workers", str(workers)]
 
 
 def _stat(pid: int) -> tuple[int, float] | None:

@@ -41,7 +41,9 @@ from healthcard.records.programmes import routes as programmes_routes
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
+# Matched in this order, route by route: the e-card API (every counter's every scan) comes first.
 ROUTERS = (
+    ecard_routes.router,
     ops_routes.router,
     fhir_routes.router,
     fhir_patient.router,
@@ -50,7 +52,6 @@ ROUTERS = (
     divisions_routes.router,
     identity_routes.router,
     cards_routes.router,
-    ecard_routes.router,
     records_routes.router,
     programmes_routes.router,
     admin_routes.router,

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -132,15 +133,23 @@ def clients_create(
     name: str = typer.Option(..., help="系统名称"),
     institution_id: int = typer.Option(..., help="所属机构 id"),
     scope: list[str] = typer.Option(..., help="授予的权限，可重复"),
+    use: list[str] = typer.Option(
+        [],
+        help="只允许为这些业务核验二维码：registration、payment、report、dispensing、card_service（可重复；不给则不限）",
+    ),
 ) -> None:
     """Register an institution system; prints its client id and secret once."""
+    try:
+        data = ClientIn.model_validate(
+            {"name": name, "institution_id": institution_id, "scopes": scope, "uses": use}
+        )
+    except ValidationError as error:
+        _fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()))
+        return
     with transaction() as session:
         try:
             issued = accounts_service.create_client(
-                session,
-                settings=get_settings(),
-                actor=operator(),
-                data=ClientIn(name=name, institution_id=institution_id, scopes=scope),
+                session, settings=get_settings(), actor=operator(), data=data
             )
         except AppError as error:
             _fail(error.message)
@@ -274,11 +283,13 @@ def audit_verify() -> None:
 def serve(
     host: str = typer.Option(None, help="监听地址（默认 HEALTHCARD_HOST 或 127.0.0.1）"),
     port: int = typer.Option(None, help="端口（默认 HEALTHCARD_PORT 或 8000）"),
+    workers: int = typer.Option(
+        1, min=1, max=64, help="工作进程数（每个进程一个 CPU 核；连接由内核均匀分配）"
+    ),
 ) -> None:
     """Serve the platform (API, FHIR and web console)."""
-    import uvicorn
-
     from healthcard.core import logging as hc_logging
+    from healthcard.core import serving
 
     settings = get_settings()
     hc_logging.configure(level=settings.log_level, json_output=settings.log_json)
@@ -292,7 +303,7 @@ def serve(
     host = host or settings.host
     port = port or settings.port
     console.print(f"居民健康卡平台：http://{host}:{port}/  （API 文档 /api/docs，按 Ctrl+C 停止）")
-    uvicorn.run("healthcard.app:create_app", factory=True, host=host, port=port, log_config=None)
+    serving.run(host, port, workers)
 
 
 def main() -> None:

@@ -135,3 +135,26 @@ def test_demo_has_cards_in_every_state_and_ecards_to_verify(cli_env: str) -> Non
     assert all(e.status == "active" for e in ecards)
     assert {"YHD-REG-01", "KZX-CARD-01"} <= terminals
     assert keys == ["active"]
+
+
+def test_clients_create_with_uses(cli_env: str) -> None:
+    from healthcard.models import ApiClient
+    from tests.factories import create_institution
+
+    engine = make_engine(cli_env)
+    with Session(engine) as session:
+        institution_id = create_institution(session).id
+    args = ["clients", "create", "--name", "自助缴费机", "--institution-id", str(institution_id)]
+    args += ["--scope", "ecards.verify"]
+    bad = runner.invoke(app, [*args, "--use", "teleport"])
+    assert bad.exit_code == 1
+    assert "uses" in bad.output
+    ok = runner.invoke(app, [*args, "--use", "payment", "--use", "report"])
+    assert ok.exit_code == 0, ok.output
+    assert "client_secret:" in ok.output
+    with Session(engine) as session:
+        client = session.execute(
+            select(ApiClient).where(ApiClient.name == "自助缴费机")
+        ).scalar_one()
+        assert client.uses == "payment report"
+    engine.dispose()

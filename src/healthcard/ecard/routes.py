@@ -76,7 +76,7 @@ def _verifier(app: FastAPI) -> MicroBatcher[service.OnlineJob, service.Verificat
 
 
 @router.post("/verify", response_model=SummaryOut)
-async def verify(request: Request, caller: ECardsVerifyBatched, data: VerifyIn) -> SummaryOut:
+async def verify(request: Request, caller: ECardsVerifyBatched, data: VerifyIn) -> Response:
     """Verify a scanned code at a terminal; answers the holder summary or the refusal's code.
 
     Verifications arriving together share one transaction (core/batching.py); each answer goes
@@ -89,7 +89,11 @@ async def verify(request: Request, caller: ECardsVerifyBatched, data: VerifyIn) 
     if result.error is not None:
         raise result.error
     assert result.summary is not None  # noqa: S101 - no error means a summary
-    return SummaryOut(**vars(result.summary))
+    # Built and serialised once (a returned Response is not validated again against the model).
+    return Response(SummaryOut(**vars(result.summary)).model_dump_json(), media_type=_JSON)
+
+
+_JSON = "application/json"
 
 
 @router.post("/uses", response_model=OfflineReportOut, status_code=201)
