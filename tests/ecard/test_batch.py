@@ -4,9 +4,11 @@ the answer it would have got alone, in arrival order, with its own use-log row a
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import httpx
+import time_machine
 from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,11 +16,12 @@ from starlette.requests import Request
 
 from healthcard.core.audit import AuditEvent
 from healthcard.core.auth import Caller
+from healthcard.core.db import utcnow
 from healthcard.ecard import qrtoken
 from healthcard.ecard import service as ecard_service
 from healthcard.models import ECardQrUse
 from tests.ecard.conftest import Desk
-from tests.factories import bearer, create_client, run_async
+from tests.factories import bearer, create_client, create_staff, login, run_async
 
 
 def _tampered(payload: str) -> str:
@@ -143,3 +146,41 @@ def test_a_static_code_with_its_pin_is_verified_on_its_own(desk: Desk, app: Fast
     assert desk.verify(printed, pin="246810").status_code == 200
     verifier = app.state.ecard_verifier
     assert verifier.jobs == 0  # not queued: the PIN hash is slow on purpose
+
+
+def test_a_console_session_gone_idle_in_a_batch_costs_the_others_nothing(
+    desk: Desk, app: FastAPI, session: Session, session_factory: sessionmaker[Session]
+) -> None:
+    """Resolving an idle console session commits its end at once; the batch's other
+    verifications must still be logged and committed."""
+    create_staff(
+        desk.session,
+        username="counter1",
+        roles=["doctor"],
+        institution=desk.centre.hospital.institution,
+    )
+    start = utcnow()
+    with time_machine.travel(start, tick=False):
+        assert login(desk.client, "counter1").status_code == 303
+    cookie = desk.client.cookies.get("hc_session")
+    desk.client.cookies.clear()
+    with time_machine.travel(start + timedelta(minutes=31), tick=False):
+        ecard = desk.ecard()
+        code = desk.code(ecard["id"])
+        jobs = [
+            _job(app, {"Cookie": f"hc_session={cookie}"}, 0, desk.code(desk.ecard()["id"])),
+            _job(app, desk.headers, 1, code),
+        ]
+        answers = ecard_service.verify_batch(session_factory, desk.settings, jobs)
+    assert answers[0].error is not None
+    assert answers[0].error.status_code == 401
+    assert answers[1].error is None
+    session.expire_all()
+    logged = session.execute(
+        select(ECardQrUse.outcome).where(ECardQrUse.ecard_id == ecard["id"])
+    ).scalars()
+    assert list(logged) == ["accepted"]
+    ended = session.execute(
+        select(AuditEvent.id).where(AuditEvent.action == "session.expired")
+    ).scalars()
+    assert list(ended)

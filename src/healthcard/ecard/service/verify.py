@@ -335,7 +335,11 @@ def verify_batch(
 ) -> list[Verification]:
     """Resolve the callers of several online verifications and verify their codes, all in one
     transaction that commits before any answer goes out (core/batching.py)."""
-    with factory() as session, session.begin():
+    with factory() as session:
+        # Not ``with session.begin()``: resolving a console session that went idle commits its
+        # end at once (accounts.resolver); what follows must still commit, so the end commits
+        # whatever transaction is current.
+        session.begin()
         principals = authorise_many(session, [job.caller for job in jobs])
         requests = [
             VerifyRequest(
@@ -351,12 +355,14 @@ def verify_batch(
             if isinstance(principal, Principal)
         ]
         verified = iter(verify_many(session, settings=settings, requests=requests))
-        return [
+        answers = [
             Verification(summary=None, error=principal)
             if isinstance(principal, AppError)
             else next(verified)
             for principal in principals
         ]
+        session.commit()
+        return answers
 
 
 def verify_many(
