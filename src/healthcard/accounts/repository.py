@@ -265,13 +265,9 @@ def all_clients(session: Session) -> Sequence[ApiClient]:
     return session.execute(select(ApiClient).order_by(ApiClient.id)).scalars().all()
 
 
-def token_caller(session: Session, digest: str) -> Any:
-    """A token with its client and the client's institution name, in one statement."""
-    return token_callers(session, [digest]).get(digest)
-
-
 def token_callers(session: Session, digests: Sequence[str]) -> dict[str, Any]:
-    """:func:`token_caller` for several tokens in one statement, by digest."""
+    """Tokens with their client and the client's institution name, in one statement, by
+    digest (every API call starts here)."""
     rows = session.connection().execute(_TOKEN_CALLERS, {"digests": sorted(set(digests))})
     return {row.token_digest: row for row in rows}
 

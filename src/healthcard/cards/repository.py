@@ -40,11 +40,8 @@ def card_for_update(session: Session, card_id: int) -> HealthCard | None:
 
 
 def live_card_of(session: Session, person_id: int) -> HealthCard | None:
-    return session.execute(
-        select(HealthCard).where(
-            HealthCard.person_id == person_id, HealthCard.status.in_(LIVE_STATES)
-        )
-    ).scalar_one_or_none()
+    found = live_cards_of(session, [person_id])  # one live card per person: a constraint
+    return found[0] if found else None
 
 
 def live_cards_of(session: Session, person_ids: Sequence[int]) -> Sequence[HealthCard]:
@@ -180,20 +177,11 @@ def terminal_by_code(session: Session, code: str) -> Terminal | None:
     return session.execute(select(Terminal).where(Terminal.code == code)).scalar_one_or_none()
 
 
-def terminal_with_sam_status(session: Session, code: str) -> tuple[Terminal, str | None] | None:
-    """A terminal and the status of its SAM card (None: no SAM card), in one statement."""
-    row = session.execute(
-        select(Terminal, SamCard.status)
-        .outerjoin(SamCard, SamCard.id == Terminal.sam_card_id)
-        .where(Terminal.code == code)
-    ).one_or_none()
-    return None if row is None else (row[0], row[1])
-
-
 def terminals_with_sam_status(
     session: Session, codes: Sequence[str]
 ) -> dict[str, tuple[Terminal, str | None]]:
-    """:func:`terminal_with_sam_status` for several codes in one statement, by code."""
+    """Terminals and the status of their SAM card (None: no SAM card), in one statement, by
+    code (unknown codes are absent)."""
     if not codes:
         return {}
     rows = session.execute(_TERMINALS_WITH_SAM, {"codes": sorted(set(codes))}).all()

@@ -86,13 +86,6 @@ def purge_nonces(session: Session, *, expired_before: datetime) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def nonce_exists(session: Session, nonce: str, ecard_id: int) -> bool:
-    found = session.execute(
-        select(ECardNonce.id).where(ECardNonce.nonce == nonce, ECardNonce.ecard_id == ecard_id)
-    ).scalar_one_or_none()
-    return found is not None
-
-
 def count_nonce_use(
     session: Session, nonce: str, *, max_uses: int | None, ecard_id: int | None = None
 ) -> bool:

@@ -95,7 +95,10 @@ def check_terminal(
         if required:
             raise TerminalRefused("此操作须在受理终端上办理：请求中缺少终端号。")
         return None
-    return _accepted_terminal(code, repository.terminal_with_sam_status(session, code))
+    found = check_terminals(session, [code])[code]
+    if isinstance(found, TerminalRefused):
+        raise found
+    return found
 
 
 def check_terminals(
